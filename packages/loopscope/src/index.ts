@@ -1,0 +1,17 @@
+export type {
+  Frame,
+  TaskRef,
+  TaskState,
+  Awaiting,
+  TaskSnapshot,
+  LoopscopeEvent,
+  LoopscopeEventType,
+  LoopBlockedEvent,
+  UnhandledRejectionEvent,
+  TaskExceptionNeverRetrievedEvent,
+  BlockingCallEvent,
+  SlowCallbackEvent,
+  TaskDumpEvent,
+  TaskNeverResumesEvent,
+  ErrorInfo,
+} from "./report/types.js";

@@ -1,0 +1,7 @@
+export type {
+  Broker,
+  BrokerMessage,
+  BrokerStats,
+  DeadLetter,
+  PullOptions,
+} from "./broker/types.js";
