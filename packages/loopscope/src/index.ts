@@ -1,3 +1,42 @@
+/**
+ * loopscope, the event-loop debugger for Node. The package's face: everything public
+ * is exported here by name. Turn it on with `start()` (or the `loopscope/register`
+ * preload, or `loopscope run -- <command>`).
+ */
+
+// Lifecycle: turning loopscope on and off, dumps on demand.
+export { start, stop, activeConfig, dump, writeDump, dumpFilePaths } from "./lifecycle/index.js";
+export type { WrittenDump } from "./lifecycle/index.js";
+
+// Configuration.
+export {
+  configFromEnv,
+  DEFAULT_CONFIG,
+  LoopscopeError,
+  LoopscopeConfigError,
+} from "./config/index.js";
+export type { LoopscopeConfig } from "./config/index.js";
+
+// Tasks.
+export { spawn, currentTask, cancelTask, snapshotTasks, setDebugTracking } from "./tasks/index.js";
+export type { Task, SpawnOptions } from "./tasks/index.js";
+
+// Events.
+export { emit, onEvent, eventStats, configureEvents, flushEvents } from "./events/index.js";
+export type { EventStreamOptions, EventStats } from "./events/index.js";
+
+// Reports: frames and renderers.
+export {
+  captureStack,
+  resolveStack,
+  parseStack,
+  errorInfo,
+  renderFrames,
+  renderEvent,
+  renderDump,
+} from "./report/index.js";
+export type { RawStack, RenderFramesOptions } from "./report/index.js";
+
 export type {
   Frame,
   TaskRef,
@@ -12,6 +51,7 @@ export type {
   BlockingCallEvent,
   SlowCallbackEvent,
   TaskDumpEvent,
+  DumpSampling,
   TaskNeverResumesEvent,
   ErrorInfo,
 } from "./report/types.js";

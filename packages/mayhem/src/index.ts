@@ -5,3 +5,77 @@ export type {
   DeadLetter,
   PullOptions,
 } from "./broker/types.js";
+
+export type { MayhemMessage } from "./message/index.js";
+export {
+  DEFAULT_MAX_MESSAGE_BYTES,
+  MALFORMED_MESSAGE,
+  MalformedMessageError,
+  createMessage,
+  decodeMessage,
+  encodeMessage,
+  hostnameOf,
+} from "./message/index.js";
+
+export type { Knob, LogFormat, LogLevel, MayhemConfig } from "./config/index.js";
+export {
+  ConfigError,
+  INVALID_CONFIG,
+  InvalidValue,
+  KNOBS,
+  defaultConfig,
+  resolveConfig,
+} from "./config/index.js";
+
+export type { Logger, LoggerOptions } from "./log/index.js";
+export { createLogger, flushLogger, silentLogger } from "./log/index.js";
+
+export type {
+  Actions,
+  ConsumerOptions,
+  DeliveryHandler,
+  DeliveryOutcome,
+  ExceptionHandlerOptions,
+  HandleOutcome,
+  HandlerContext,
+  InstalledExceptionHandler,
+  MockActionsOptions,
+  ProcessBinding,
+  ProcessBindingOptions,
+  PublisherOptions,
+  ServiceHandle,
+  ServiceOptions,
+  ServiceStatsSnapshot,
+  ShutdownResult,
+  Sleeper,
+} from "./service/index.js";
+export {
+  Consumer,
+  ErrorCodes,
+  EXIT_AFTER_CRASH,
+  EXIT_DEADLINE_EXCEEDED,
+  MayhemError,
+  MockActions,
+  Publisher,
+  RestartFailedError,
+  SHUTDOWN_SIGNALS,
+  SaveFailedError,
+  ServiceStats,
+  ShutdownError,
+  bindServiceToProcess,
+  createRandom,
+  handleMessage,
+  installExceptionHandler,
+  nextTurn,
+  runService,
+  signalExitCode,
+  timerSleeper,
+  unitOfWorkName,
+  yieldSleeper,
+} from "./service/index.js";
+
+export type { BenchOptions, BenchResult, BenchRun } from "./bench/index.js";
+export { runBench } from "./bench/index.js";
+
+export type { CliIo } from "./cli/index.js";
+export { EXIT_USAGE, createBroker, main } from "./cli/index.js";

@@ -49,6 +49,8 @@ export interface TaskSnapshot {
   readonly parentId?: number;
   readonly createdAt: readonly Frame[];
   readonly awaiting?: Awaiting;
+  /** Cancellation was requested and the task has not settled yet. */
+  readonly cancelRequested?: boolean;
   /** Debug mode only: time spent running on the loop, waiting, and the number of steps. */
   readonly busyMs?: number;
   readonly idleMs?: number;
@@ -117,6 +119,22 @@ export interface TaskDumpEvent extends EventBase {
   readonly unsampled?: number;
   /** Node's active handles and requests by kind, e.g. `{ Timeout: 3, TCPSocketWrap: 1 }`. */
   readonly resources?: Readonly<Record<string, number>>;
+  /** How stacks were sampled under load, so a reader knows what is missing. */
+  readonly sampling?: DumpSampling;
+}
+
+/** Sampling of a task dump's stacks: captured freely up to a rate, then one in N. */
+export interface DumpSampling {
+  /** Creation frames: one in this many captured under load. */
+  readonly creationOneIn: number;
+  /** Creation frames not captured since the process started. */
+  readonly creationSkipped: number;
+  /** Debug mode: await sites captured one in this many under load. */
+  readonly awaitOneIn?: number;
+  /** Debug mode: await sites and promise creations not captured. */
+  readonly awaitSkipped?: number;
+  /** Debug mode: awaits not remembered because the bound was reached. */
+  readonly awaitsDropped?: number;
 }
 
 export interface TaskNeverResumesEvent extends EventBase {

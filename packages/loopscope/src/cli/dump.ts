@@ -1,0 +1,127 @@
+import { readFile, unlink } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
+import { dumpFilePaths } from "../lifecycle/index.js";
+import { EXIT } from "./exit-codes.js";
+
+/** Options of `loopscope dump`. */
+export interface DumpOptions {
+  readonly json?: boolean;
+  readonly timeoutMs?: string;
+  readonly force?: boolean;
+}
+
+const DEFAULT_TIMEOUT_MS = 5_000;
+
+/**
+ * Ask process `pidText` for a task dump (SIGUSR2), wait for the file it writes and print
+ * it on stdout. Resolves to the exit code.
+ */
+export async function dumpProcess(pidText: string, options: DumpOptions): Promise<number> {
+  const pid = Number(pidText);
+  if (!/^\d+$/.test(pidText) || !Number.isSafeInteger(pid) || pid < 1) {
+    return fail(EXIT.USAGE, `pid must be a positive integer, got ${JSON.stringify(pidText)}`);
+  }
+  const timeoutMs =
+    options.timeoutMs === undefined ? DEFAULT_TIMEOUT_MS : Number(options.timeoutMs);
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1) {
+    return fail(
+      EXIT.USAGE,
+      `--timeout-ms must be a positive integer, got ${JSON.stringify(options.timeoutMs)}`,
+    );
+  }
+
+  const exists = processExists(pid);
+  if (exists !== true) return exists;
+  if (options.force !== true && (await looksWithoutLoopscope(pid))) {
+    return fail(
+      EXIT.NOT_LOOPSCOPE,
+      `process ${pid} does not seem to run loopscope, and SIGUSR2 would terminate it. ` +
+        "Start it with `loopscope run -- ...` or `node --import loopscope/register ...`, " +
+        "or pass --force if it calls start() itself.",
+    );
+  }
+
+  const files = dumpFilePaths(pid);
+  const wanted = options.json === true ? files.json : files.text;
+  // A dump left by an earlier request must not pass for the answer to this one.
+  await Promise.all([files.text, files.json].map((file) => unlink(file).catch(() => undefined)));
+  process.kill(pid, "SIGUSR2");
+
+  const content = await waitForFile(wanted, timeoutMs);
+  if (content === undefined) {
+    return fail(
+      EXIT.NO_ANSWER,
+      `process ${pid} did not answer within ${timeoutMs} ms: is it running with loopscope? ` +
+        "try `loopscope run -- <command>`",
+    );
+  }
+  process.stdout.write(content.endsWith("\n") ? content : `${content}\n`);
+  return EXIT.OK;
+}
+
+function processExists(pid: number): true | number {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "EPERM") return fail(EXIT.NOT_PERMITTED, `not allowed to signal process ${pid}`);
+    return fail(EXIT.NO_SUCH_PROCESS, `no process with pid ${pid}`);
+  }
+}
+
+/**
+ * On Linux, a process's command line and initial environment tell whether the preload
+ * was asked for (`--import .../loopscope/...`, directly or in `NODE_OPTIONS`). Where
+ * they cannot be read (other systems, other users), assume it was.
+ */
+async function looksWithoutLoopscope(pid: number): Promise<boolean> {
+  let cmdline: string;
+  let environ: string;
+  try {
+    [cmdline, environ] = await Promise.all([
+      readFile(`/proc/${pid}/cmdline`, "utf8"),
+      readFile(`/proc/${pid}/environ`, "utf8"),
+    ]);
+  } catch {
+    return false;
+  }
+  const nodeOptions = environ
+    .split("\0")
+    .find((entry) => entry.startsWith("NODE_OPTIONS="))
+    ?.split(/\s+/);
+  return !preloadsLoopscope(cmdline.split("\0")) && !preloadsLoopscope(nodeOptions ?? []);
+}
+
+/** `--import X`, `--import=X`, `--require X`, `-r X` where X names loopscope. */
+function preloadsLoopscope(args: readonly string[]): boolean {
+  return args.some((arg, i) => {
+    const inline = /^--(?:import|require|loader|experimental-loader)=(.*)$/.exec(arg)?.[1];
+    const next = /^(?:--import|--require|-r|--loader|--experimental-loader)$/.test(arg)
+      ? args[i + 1]
+      : undefined;
+    return /loopscope/i.test(inline ?? next ?? "");
+  });
+}
+
+/** Poll with backoff (10 ms doubling to 200 ms): cheap, and works on every file system. */
+async function waitForFile(file: string, timeoutMs: number): Promise<string | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  let delay = 10;
+  for (;;) {
+    try {
+      return await readFile(file, "utf8");
+    } catch {
+      // Not written yet.
+    }
+    const left = deadline - Date.now();
+    if (left <= 0) return undefined;
+    await sleep(Math.min(delay, left));
+    delay = Math.min(delay * 2, 200);
+  }
+}
+
+function fail(code: number, message: string): number {
+  process.stderr.write(`loopscope: ${message}\n`);
+  return code;
+}

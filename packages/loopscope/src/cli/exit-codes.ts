@@ -1,0 +1,18 @@
+/** Exit codes of the `loopscope` command (documented in the README). */
+export const EXIT = {
+  OK: 0,
+  /** Bad command line (commander uses 1 as well). */
+  USAGE: 1,
+  /** `dump`: no process with that pid. */
+  NO_SUCH_PROCESS: 2,
+  /** `dump`: the process exists but this user may not signal it. */
+  NOT_PERMITTED: 3,
+  /** `dump`: the process did not write a dump in time. */
+  NO_ANSWER: 4,
+  /** `dump`: the process does not look like it runs loopscope (SIGUSR2 would kill it). */
+  NOT_LOOPSCOPE: 5,
+  /** `run`: a bad `--slow-ms` or `LOOPSCOPE_*` value; Node's code for invalid arguments. */
+  INVALID_ARGUMENTS: 9,
+  /** `run`: the command could not be started. */
+  COMMAND_NOT_FOUND: 127,
+} as const;

@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+/**
+ * The `loopscope` command.
+ *
+ *   loopscope run [--debug] [--slow-ms N] [--events FILE] -- <command...>
+ *   loopscope dump <pid> [--json] [--timeout-ms N]
+ */
+import { Command } from "commander";
+import { dumpProcess } from "./dump.js";
+import type { DumpOptions } from "./dump.js";
+import { runCommand } from "./run.js";
+import type { RunOptions } from "./run.js";
+
+const program = new Command("loopscope")
+  .description("The event-loop debugger for Node: task dumps, blocked-loop stacks, loop metrics")
+  .enablePositionalOptions();
+
+program
+  .command("run")
+  .description("run a command with loopscope preloaded in every Node process it starts")
+  .option("--debug", "debug mode (LOOPSCOPE_DEBUG=1): the await line of every pending async call")
+  .option("--slow-ms <n>", "blocked/slow threshold in milliseconds (LOOPSCOPE_SLOW_MS)")
+  .option("--events <file>", "append every event to FILE as JSON lines (LOOPSCOPE_EVENTS)")
+  .argument("<command...>", "the command, after --, e.g. -- node app.js")
+  .passThroughOptions()
+  .action(async (command: string[], options: RunOptions) => {
+    process.exitCode = await runCommand(command, options);
+  });
+
+program
+  .command("dump")
+  .description("ask a running process for a task dump (SIGUSR2) and print it")
+  .argument("<pid>", "process id")
+  .option("--json", "print the task-dump event as JSON instead of text")
+  .option("--timeout-ms <n>", "how long to wait for the answer", "5000")
+  .option("--force", "signal the process even if it does not look like it runs loopscope")
+  .action(async (pid: string, options: DumpOptions) => {
+    process.exitCode = await dumpProcess(pid, options);
+  });
+
+await program.parseAsync(process.argv);

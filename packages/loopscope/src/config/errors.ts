@@ -1,0 +1,28 @@
+/** Base class of loopscope's errors: each carries a stable `code` to branch on. */
+export class LoopscopeError extends Error {
+  /** Stable identifier, e.g. `LOOPSCOPE_ERR_CONFIG`. */
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/**
+ * A `LOOPSCOPE_*` environment variable has a value loopscope cannot use. The message
+ * names the variable and the value received, ready to print as it is.
+ */
+export class LoopscopeConfigError extends LoopscopeError {
+  /** The environment variable at fault, e.g. `LOOPSCOPE_SLOW_MS`. */
+  readonly variable: string;
+  /** The value it had. */
+  readonly value: string;
+
+  constructor(variable: string, value: string, expected: string) {
+    super("LOOPSCOPE_ERR_CONFIG", `${variable} must be ${expected}, got ${JSON.stringify(value)}`);
+    this.variable = variable;
+    this.value = value;
+  }
+}

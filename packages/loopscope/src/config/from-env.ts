@@ -1,0 +1,134 @@
+import { isIP } from "node:net";
+import { LoopscopeConfigError } from "./errors.js";
+
+/** Everything the preload and `start()` need, read from the environment or passed in. */
+export interface LoopscopeConfig {
+  /** Debug mode (`LOOPSCOPE_DEBUG=1`): await lines of every pending async call, at a cost. */
+  debug: boolean;
+  /** Blocked/slow threshold in milliseconds (`LOOPSCOPE_SLOW_MS`, default 100). */
+  slowMs: number;
+  /** Append every event to this file as JSON lines (`LOOPSCOPE_EVENTS`). */
+  eventsFile?: string;
+  /** Export loop metrics to StatsD (`LOOPSCOPE_STATSD=host:port`, `LOOPSCOPE_STATSD_PREFIX`). */
+  statsd?: { host: string; port: number; prefix: string };
+  /** Serve Prometheus metrics (`LOOPSCOPE_PROMETHEUS=host:port`). */
+  prometheus?: { host: string; port: number };
+  /** Metrics interval in milliseconds (`LOOPSCOPE_METRICS_INTERVAL_MS`, default 10000). */
+  metricsIntervalMs: number;
+}
+
+/** Defaults, as `configFromEnv({})` returns them. */
+export const DEFAULT_CONFIG: Readonly<LoopscopeConfig> = Object.freeze({
+  debug: false,
+  slowMs: 100,
+  metricsIntervalMs: 10_000,
+});
+
+const DEFAULT_STATSD_PREFIX = "loopscope.";
+
+/**
+ * Read loopscope's configuration from environment variables.
+ *
+ * | variable | value | default |
+ * | --- | --- | --- |
+ * | `LOOPSCOPE_DEBUG` | `1`/`0`/`true`/`false` | `0` |
+ * | `LOOPSCOPE_SLOW_MS` | positive integer | `100` |
+ * | `LOOPSCOPE_EVENTS` | file path | none |
+ * | `LOOPSCOPE_STATSD` | `host:port` | none |
+ * | `LOOPSCOPE_STATSD_PREFIX` | string | `loopscope.` |
+ * | `LOOPSCOPE_PROMETHEUS` | `host:port`, loopback host unless `LOOPSCOPE_PROMETHEUS_ALLOW_REMOTE=1` | none |
+ * | `LOOPSCOPE_METRICS_INTERVAL_MS` | positive integer | `10000` |
+ *
+ * An empty variable counts as unset.
+ *
+ * @throws {@link LoopscopeConfigError} (code `LOOPSCOPE_ERR_CONFIG`) naming the variable
+ *   and the bad value.
+ * @example
+ * ```ts
+ * const config = configFromEnv({ LOOPSCOPE_SLOW_MS: "50" }); // config.slowMs === 50
+ * ```
+ */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): LoopscopeConfig {
+  const config: LoopscopeConfig = {
+    debug: readBoolean(env, "LOOPSCOPE_DEBUG") ?? DEFAULT_CONFIG.debug,
+    slowMs: readPositiveInteger(env, "LOOPSCOPE_SLOW_MS") ?? DEFAULT_CONFIG.slowMs,
+    metricsIntervalMs:
+      readPositiveInteger(env, "LOOPSCOPE_METRICS_INTERVAL_MS") ?? DEFAULT_CONFIG.metricsIntervalMs,
+  };
+  const eventsFile = read(env, "LOOPSCOPE_EVENTS");
+  if (eventsFile !== undefined) config.eventsFile = eventsFile;
+  const statsd = readHostPort(env, "LOOPSCOPE_STATSD");
+  if (statsd !== undefined) {
+    config.statsd = {
+      ...statsd,
+      prefix: read(env, "LOOPSCOPE_STATSD_PREFIX") ?? DEFAULT_STATSD_PREFIX,
+    };
+  }
+  const prometheus = readHostPort(env, "LOOPSCOPE_PROMETHEUS");
+  if (prometheus !== undefined) {
+    const allowRemote = readBoolean(env, "LOOPSCOPE_PROMETHEUS_ALLOW_REMOTE") ?? false;
+    if (!allowRemote && !isLoopback(prometheus.host)) {
+      throw new LoopscopeConfigError(
+        "LOOPSCOPE_PROMETHEUS",
+        env.LOOPSCOPE_PROMETHEUS ?? "",
+        "a loopback host:port (metrics would be open to the network; set LOOPSCOPE_PROMETHEUS_ALLOW_REMOTE=1 to allow it)",
+      );
+    }
+    config.prometheus = prometheus;
+  }
+  return config;
+}
+
+function read(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === "" ? undefined : value;
+}
+
+function readBoolean(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
+  const value = read(env, name);
+  if (value === undefined) return undefined;
+  switch (value.trim().toLowerCase()) {
+    case "1":
+    case "true":
+      return true;
+    case "0":
+    case "false":
+      return false;
+    default:
+      throw new LoopscopeConfigError(name, value, "1, 0, true or false");
+  }
+}
+
+function readPositiveInteger(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const value = read(env, name);
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  const parsed = Number(trimmed);
+  if (!/^\d+$/.test(trimmed) || !Number.isSafeInteger(parsed) || parsed < 1) {
+    throw new LoopscopeConfigError(name, value, "a positive integer");
+  }
+  return parsed;
+}
+
+function readHostPort(
+  env: NodeJS.ProcessEnv,
+  name: string,
+): { host: string; port: number } | undefined {
+  const value = read(env, name);
+  if (value === undefined) return undefined;
+  // `host:port`, `[::1]:port`; the port is what follows the last colon.
+  const match = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d+)$/.exec(value.trim());
+  const host = match?.[1] ?? match?.[2];
+  const port = Number(match?.[3]);
+  if (host === undefined || !Number.isInteger(port) || port < 1 || port > 65_535) {
+    throw new LoopscopeConfigError(name, value, "host:port with a port from 1 to 65535");
+  }
+  return { host, port };
+}
+
+function isLoopback(host: string): boolean {
+  if (host === "localhost") return true;
+  if (isIP(host) === 4) return host.startsWith("127.");
+  if (isIP(host) === 6) return host === "::1";
+  return false;
+}

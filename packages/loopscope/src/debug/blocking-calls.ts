@@ -1,0 +1,210 @@
+/**
+ * Blocking synchronous calls on the main thread, the loop-unsafe operation of Node:
+ * `fs.*Sync`, `child_process.*Sync`, `zlib.*Sync`, `crypto.*Sync` and `Atomics.wait`
+ * are wrapped so each call after start-up is timed and reported as a `blocking-call`
+ * event naming the call line (rate-limited per call site). Start-up is exempt, as with
+ * Node's `--trace-sync-io`: before the loop's first turn, and module top-level code.
+ *
+ * The wrappers replace the functions on the modules' export objects, then
+ * `syncBuiltinESMExports()` makes ESM named imports (`import { readFileSync } from
+ * "node:fs"`) see them too. Uninstalling puts the originals back.
+ */
+import childProcess from "node:child_process";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import { syncBuiltinESMExports } from "node:module";
+import zlib from "node:zlib";
+import type { BlockingCallEvent, TaskRef } from "../report/index.js";
+import { framesOfSites, inspectCaller } from "./call-site.js";
+import { SiteLimiter } from "./site-limiter.js";
+
+/** A function on a module object, as patched. */
+type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
+
+interface Patched {
+  readonly owner: Record<string, unknown>;
+  readonly key: string;
+  readonly original: AnyFunction;
+  readonly wrapper: AnyFunction;
+}
+
+export interface BlockingCallMonitorOptions {
+  /** Receives each report. */
+  readonly report: (event: BlockingCallEvent) => void;
+  /** The task running now, if known. */
+  readonly currentTask?: () => TaskRef | undefined;
+  /** Milliseconds between two reports from the same call site (default 10,000). */
+  readonly windowMs?: number;
+  /** Call sites remembered for rate limiting (default 1,000). */
+  readonly maxSites?: number;
+  /** Treat the loop as already started (tests that install after start-up). */
+  readonly loopStarted?: boolean;
+}
+
+/** The modules whose `*Sync` functions block the thread, with the prefix a report names. */
+const MODULES: readonly (readonly [string, object])[] = [
+  ["fs", fs],
+  ["child_process", childProcess],
+  ["zlib", zlib],
+  ["crypto", crypto],
+];
+
+/**
+ * Writes to stdout and stderr are synchronous by Node's own design (files, pipes on
+ * Linux); `console.log` to a file goes through `fs.writeSync(1, ...)`. Not a defect.
+ */
+function isStdioWrite(args: readonly unknown[]): boolean {
+  return args[0] === 1 || args[0] === 2;
+}
+const EXEMPT: Readonly<Record<string, (args: readonly unknown[]) => boolean>> = {
+  "fs.writeSync": isStdioWrite,
+  "fs.writevSync": isStdioWrite,
+  "fs.fsyncSync": isStdioWrite,
+};
+
+/** The names of every call the monitor wraps, e.g. `fs.readFileSync`, `Atomics.wait`. */
+export function blockingCallNames(): string[] {
+  const names: string[] = [];
+  for (const [prefix, owner] of MODULES) {
+    for (const key of syncFunctionKeys(owner)) names.push(`${prefix}.${key}`);
+  }
+  names.push("Atomics.wait");
+  return names;
+}
+
+function syncFunctionKeys(owner: object): string[] {
+  return Object.keys(owner).filter(
+    (key) => key.endsWith("Sync") && typeof (owner as Record<string, unknown>)[key] === "function",
+  );
+}
+
+/**
+ * Wraps the blocking calls while installed. One instance at a time (the functions are
+ * process-wide); `install` and `uninstall` are idempotent.
+ */
+export class BlockingCallMonitor {
+  readonly #report: (event: BlockingCallEvent) => void;
+  readonly #currentTask: () => TaskRef | undefined;
+  readonly #limiter: SiteLimiter;
+  readonly #patched: Patched[] = [];
+  #loopStarted: boolean;
+  #startup: NodeJS.Immediate | undefined;
+  /** Wrapped calls in progress (or a report being built): nested calls pass straight through. */
+  #depth = 0;
+  #active = false;
+
+  constructor(options: BlockingCallMonitorOptions) {
+    this.#report = options.report;
+    this.#currentTask = options.currentTask ?? (() => undefined);
+    this.#limiter = new SiteLimiter({
+      windowMs: options.windowMs ?? 10_000,
+      maxSites: options.maxSites ?? 1_000,
+    });
+    this.#loopStarted = options.loopStarted ?? false;
+  }
+
+  get installed(): boolean {
+    return this.#active;
+  }
+
+  install(): void {
+    if (this.#active) return;
+    this.#active = true;
+    if (!this.#loopStarted) {
+      // The first turn of the loop ends start-up (Node's --trace-sync-io does the same).
+      this.#startup = setImmediate(() => {
+        this.#startup = undefined;
+        this.#loopStarted = true;
+      });
+      this.#startup.unref();
+    }
+    for (const [prefix, owner] of MODULES) {
+      for (const key of syncFunctionKeys(owner)) this.#patch(owner, key, `${prefix}.${key}`);
+    }
+    this.#patch(Atomics, "wait", "Atomics.wait");
+    syncBuiltinESMExports();
+  }
+
+  uninstall(): void {
+    if (!this.#active) return;
+    this.#active = false;
+    if (this.#startup !== undefined) clearImmediate(this.#startup);
+    this.#startup = undefined;
+    for (const { owner, key, original, wrapper } of this.#patched.splice(0)) {
+      // Someone wrapped ours since: leave theirs in place; ours passes through when inactive.
+      if (owner[key] === wrapper) owner[key] = original;
+    }
+    this.#limiter.clear();
+    syncBuiltinESMExports();
+  }
+
+  #patch(target: object, key: string, call: string): void {
+    const owner = target as Record<string, unknown>;
+    const original = owner[key];
+    if (typeof original !== "function") return;
+    const wrapper = this.#wrap(original as AnyFunction, call);
+    owner[key] = wrapper;
+    this.#patched.push({ owner, key, original: original as AnyFunction, wrapper });
+  }
+
+  #wrap(original: AnyFunction, call: string): AnyFunction {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the wrapper's own `this` is the caller's
+    const monitor = this;
+    const exempt = EXEMPT[call];
+    const wrapper = function (this: unknown, ...args: unknown[]): unknown {
+      if (!monitor.#active || !monitor.#loopStarted || monitor.#depth > 0) {
+        return Reflect.apply(original, this, args);
+      }
+      if (exempt?.(args) === true) return Reflect.apply(original, this, args);
+      monitor.#depth++;
+      const startedAt = performance.now();
+      try {
+        return Reflect.apply(original, this, args);
+      } finally {
+        const durationMs = performance.now() - startedAt;
+        try {
+          monitor.#onCall(call, durationMs, wrapper);
+        } catch {
+          // loopscope never throws into the application.
+        } finally {
+          monitor.#depth--;
+        }
+      }
+    };
+    copyFunctionShape(original, wrapper);
+    return wrapper;
+  }
+
+  #onCall(call: string, durationMs: number, wrapper: AnyFunction): void {
+    const caller = inspectCaller(wrapper);
+    if (caller.duringModuleLoad || caller.ownCall) return;
+    const count = this.#limiter.hit(caller.key ?? call);
+    if (count === undefined) return;
+    const task = this.#currentTask();
+    const event: BlockingCallEvent = {
+      type: "blocking-call",
+      time: Date.now(),
+      pid: process.pid,
+      call,
+      durationMs: Math.round(durationMs * 1000) / 1000,
+      stack: framesOfSites(caller.sites),
+      count,
+      ...(task === undefined ? {} : { task }),
+    };
+    this.#report(event);
+  }
+}
+
+/** Same `name`, `length` and own properties (`fs.realpathSync.native`) as the original. */
+function copyFunctionShape(original: AnyFunction, wrapper: AnyFunction): void {
+  for (const key of Reflect.ownKeys(original)) {
+    if (key === "prototype" || key === "arguments" || key === "caller") continue;
+    const descriptor = Object.getOwnPropertyDescriptor(original, key);
+    if (descriptor === undefined) continue;
+    try {
+      Object.defineProperty(wrapper, key, descriptor);
+    } catch {
+      // Non-configurable on the wrapper: keep the wrapper's own.
+    }
+  }
+}

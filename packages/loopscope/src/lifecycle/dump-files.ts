@@ -1,0 +1,29 @@
+import { randomBytes } from "node:crypto";
+import { rename, unlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/**
+ * Where a process writes its dump on SIGUSR2, for `loopscope dump <pid>` to read:
+ * `<tmpdir>/loopscope-<pid>.dump` (text) and `<tmpdir>/loopscope-<pid>.dump.json` (the event).
+ */
+export function dumpFilePaths(pid: number = process.pid): { text: string; json: string } {
+  const text = join(tmpdir(), `loopscope-${pid}.dump`);
+  return { text, json: `${text}.json` };
+}
+
+/**
+ * Write `content` to `path` atomically: a reader sees the old file or the whole new one.
+ * The temporary file is created exclusively (`wx`), so a planted file or symlink in the
+ * shared temporary directory is never written through; rename replaces a link, not its target.
+ */
+export async function writeFileAtomic(path: string, content: string): Promise<void> {
+  const temp = `${path}.${randomBytes(6).toString("hex")}.tmp`;
+  try {
+    await writeFile(temp, content, { flag: "wx", mode: 0o600 });
+    await rename(temp, path);
+  } catch (err) {
+    await unlink(temp).catch(() => undefined);
+    throw err;
+  }
+}

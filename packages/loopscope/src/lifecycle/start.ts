@@ -1,0 +1,115 @@
+import type { LoopscopeConfig } from "../config/index.js";
+import { DEFAULT_CONFIG, configFromEnv } from "../config/index.js";
+import { configureEvents, emit, flushEvents } from "../events/index.js";
+import type { TaskDumpEvent } from "../report/index.js";
+import { renderDump } from "../report/index.js";
+import { setDebugTracking, snapshotTasks } from "../tasks/index.js";
+import { dumpFilePaths, writeFileAtomic } from "./dump-files.js";
+
+/** Something started with loopscope that must be stopped with it (watchdog, metrics). */
+interface Stoppable {
+  stop(): Promise<void>;
+}
+
+interface Running {
+  readonly config: LoopscopeConfig;
+  readonly onDumpSignal: () => void;
+  readonly services: Stoppable[];
+}
+
+let running: Running | undefined;
+
+/**
+ * Turn loopscope on in this process, as the preload does: events to stderr (and to
+ * `eventsFile`), a task dump on SIGUSR2, debug tracking in debug mode.
+ *
+ * @param config - settings; fields left out take their defaults. Without it, the
+ *   configuration is read from the environment ({@link configFromEnv}), which may throw
+ *   `LoopscopeConfigError`.
+ * @returns `true` if this call turned loopscope on, `false` if it was already on
+ *   (the first configuration stays; call {@link stop} first to change it).
+ * @example
+ * ```ts
+ * import { start, stop } from "loopscope";
+ * start({ slowMs: 50, eventsFile: "loopscope.jsonl" });
+ * // ...
+ * await stop();
+ * ```
+ */
+export function start(config?: Partial<LoopscopeConfig>): boolean {
+  if (running !== undefined) return false;
+  const resolved: LoopscopeConfig =
+    config === undefined ? configFromEnv() : { ...DEFAULT_CONFIG, ...config };
+  configureEvents({ stderr: true, file: resolved.eventsFile ?? "" });
+  if (resolved.debug) setDebugTracking(true);
+
+  const onDumpSignal = (): void => {
+    // The dump is asynchronous; writeDump reports its own failures and never rejects here.
+    void writeDump().catch(() => undefined);
+  };
+  // Node's default for SIGUSR2 is to terminate: this listener replaces it. Signal
+  // listeners do not keep the process alive.
+  process.on("SIGUSR2", onDumpSignal);
+
+  const services: Stoppable[] = [];
+  // --- wired by the lead: the production helpers -------------------------------
+  // services.push(startWatchdog({ slowMs: resolved.slowMs }));
+  // services.push(startMetrics(resolved));
+  // ------------------------------------------------------------------------------
+
+  running = { config: resolved, onDumpSignal, services };
+  return true;
+}
+
+/**
+ * Turn loopscope off: remove the SIGUSR2 listener, stop debug tracking and the
+ * services started with it, write queued events. Does nothing if it is off.
+ */
+export async function stop(): Promise<void> {
+  const current = running;
+  if (current === undefined) return;
+  running = undefined;
+  process.removeListener("SIGUSR2", current.onDumpSignal);
+  if (current.config.debug) setDebugTracking(false);
+  await Promise.allSettled(current.services.map((service) => service.stop()));
+  await flushEvents();
+  configureEvents({ stderr: false, file: "" });
+}
+
+/** The configuration loopscope runs with, or `undefined` when it is off. */
+export function activeConfig(): Readonly<LoopscopeConfig> | undefined {
+  return running?.config;
+}
+
+/**
+ * A snapshot of every pending task: the `task-dump` event, plain data.
+ * Same as `snapshotTasks()`; render it with `renderDump`.
+ */
+export function dump(): TaskDumpEvent {
+  return snapshotTasks();
+}
+
+/** What {@link writeDump} wrote. */
+export interface WrittenDump {
+  readonly event: TaskDumpEvent;
+  /** The dump as text, as written to `textFile`. */
+  readonly text: string;
+  readonly textFile: string;
+  readonly jsonFile: string;
+}
+
+/**
+ * Take a dump, emit it as a `task-dump` event (readable on stderr, a JSON line in the
+ * events file) and write it to `<tmpdir>/loopscope-<pid>.dump` and `.dump.json`, where
+ * `loopscope dump <pid>` reads it. This is what SIGUSR2 does.
+ */
+export async function writeDump(): Promise<WrittenDump> {
+  const event = snapshotTasks();
+  emit(event);
+  const text = `${renderDump(event)}\n`;
+  const { text: textFile, json: jsonFile } = dumpFilePaths(process.pid);
+  // JSON first: a reader waiting for the text file finds both complete.
+  await writeFileAtomic(jsonFile, `${JSON.stringify(event)}\n`);
+  await writeFileAtomic(textFile, text);
+  return { event, text, textFile, jsonFile };
+}

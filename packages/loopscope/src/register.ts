@@ -1,0 +1,26 @@
+/**
+ * The preload: `node --import loopscope/register app.js` turns loopscope on for any
+ * program, configured by `LOOPSCOPE_*` environment variables. A bad variable stops the
+ * program before it runs, with one line naming the variable and exit code 9 (Node's
+ * code for invalid arguments).
+ */
+import { writeSync } from "node:fs";
+import { isMainThread } from "node:worker_threads";
+import { LoopscopeConfigError, configFromEnv } from "./config/index.js";
+import { start } from "./lifecycle/index.js";
+
+/** Node's exit code for invalid command-line arguments. */
+const EXIT_INVALID_ARGUMENTS = 9;
+
+// Workers inherit `--import`: loopscope watches the main thread, once.
+if (isMainThread) {
+  let config;
+  try {
+    config = configFromEnv();
+  } catch (err) {
+    if (!(err instanceof LoopscopeConfigError)) throw err;
+    writeSync(2, `loopscope: ${err.message}\n`);
+    process.exit(EXIT_INVALID_ARGUMENTS);
+  }
+  start(config);
+}

@@ -1,0 +1,15 @@
+export {
+  captureStack,
+  resolveStack,
+  parseStack,
+  isInternalFile,
+  isLoopscopeFile,
+} from "./frames.js";
+export type { RawStack } from "./frames.js";
+export { mapPosition, clearSourceMapCache } from "./source-maps.js";
+export type { OriginalPosition } from "./source-maps.js";
+export { errorInfo } from "./error-info.js";
+export { renderFrames, renderEvent, formatFrame, displayPath } from "./render.js";
+export type { RenderFramesOptions } from "./render.js";
+export { renderDump } from "./dump-text.js";
+export type * from "./types.js";

@@ -1,0 +1,129 @@
+import { resolveStack } from "../report/index.js";
+import type { Awaiting, Frame } from "../report/types.js";
+import type { AwaitRecord } from "./debug-hooks.js";
+import { pendingAwaits, promiseCreation } from "./debug-hooks.js";
+import type { TaskImpl } from "./task.js";
+
+/** What one suspended async call waits on, resolved for a dump. */
+export interface ResolvedAwait {
+  readonly record: AwaitRecord;
+  readonly awaiting: Awaiting;
+}
+
+/** The dump's view of debug mode's records: per task, and the calls outside any task. */
+export interface AwaitView {
+  readonly byTask: Map<TaskImpl, ResolvedAwait>;
+  readonly untracked: ResolvedAwait[];
+}
+
+/**
+ * Resolve the pending awaits into "what each task waits on now".
+ *
+ * A chain of async calls suspended inside each other leaves one record per call; the
+ * innermost one's stack already lists the outer ones as `async` frames (V8's async
+ * stack traces read the suspended callers' positions). So a record whose await line
+ * appears as an outer frame of another record is folded into that one, and each task
+ * shows its innermost, oldest suspended call.
+ */
+export function resolveAwaits(nowMs: number): AwaitView {
+  const live: { record: AwaitRecord; frames: readonly Frame[] }[] = [];
+  const outerSites = new Set<string>();
+  for (const record of pendingAwaits.values()) {
+    const frames = withoutHookFrames(resolveStack(record.raw));
+    const top = frames[0];
+    // `p.then()` (a built-in at the top) and loopscope's own bookkeeping are not awaits.
+    if (top === undefined || top.line <= 0 || top.loopscope === true) continue;
+    live.push({ record, frames: untilLoopscope(frames) });
+    for (let i = 1; i < frames.length; i++) outerSites.add(siteKey(frames[i]!));
+  }
+  const byTask = new Map<TaskImpl, ResolvedAwait>();
+  const untracked: ResolvedAwait[] = [];
+  for (const { record, frames } of live) {
+    if (outerSites.has(siteKey(frames[0]!))) continue;
+    const resolved: ResolvedAwait = {
+      record,
+      awaiting: {
+        what: describeAwait(record, frames),
+        at: frames,
+        sinceMs: nowMs - record.sinceMs,
+      },
+    };
+    if (record.task === undefined) {
+      untracked.push(resolved);
+      continue;
+    }
+    const previous = byTask.get(record.task);
+    if (previous === undefined || record.seq < previous.record.seq)
+      byTask.set(record.task, resolved);
+  }
+  return { byTask, untracked };
+}
+
+/**
+ * When several promise hooks are installed (the test runner, async_hooks users), Node
+ * calls ours from its dispatcher: that frame sits above the await and is not the await.
+ */
+function withoutHookFrames(frames: readonly Frame[]): readonly Frame[] {
+  let start = 0;
+  while (start < frames.length && frames[start]!.file === "node:internal/promise_hooks") start++;
+  return start === 0 ? frames : frames.slice(start);
+}
+
+/**
+ * An await captured at a task's first suspension still has the synchronous callers
+ * below it: `spawn` and whoever spawned. Those are the task's creation context, shown
+ * apart, so the await frames stop at loopscope's own.
+ */
+function untilLoopscope(frames: readonly Frame[]): readonly Frame[] {
+  const end = frames.findIndex((f) => f.loopscope === true);
+  return end === -1 ? frames : frames.slice(0, end);
+}
+
+function siteKey(frame: Frame): string {
+  return `${frame.file}:${frame.line}:${frame.col}`;
+}
+
+/**
+ * The kind of thing awaited, from what is known for sure: the awaited promise is a
+ * task's, or a timers/promises timer; Node's own code is suspended (file, stream, ...);
+ * or where the awaited promise was created. Otherwise "unknown".
+ */
+export function describeAwait(record: AwaitRecord, frames: readonly Frame[]): string {
+  if (record.awaitedTask !== undefined) {
+    return `task ${record.awaitedTask.id} "${record.awaitedTask.name}"`;
+  }
+  if (record.timerMs >= 0) return `timer ${record.timerMs} ms`;
+  const top = frames[0];
+  if (top?.internal === true) return describeInternal(top);
+  const awaited = record.awaited.deref();
+  const created = awaited === undefined ? undefined : promiseCreation.get(awaited);
+  if (created !== undefined) {
+    const creation = withoutHookFrames(resolveStack(created));
+    const site = creation.find((f) => f.line > 0);
+    if (site?.internal === true) return describeInternal(site);
+    if (site !== undefined) return `promise created at ${site.file}:${site.line}`;
+  }
+  return "unknown";
+}
+
+/** Node's own code the task waits in, named by its module and function. */
+function describeInternal(frame: Frame): string {
+  const file = frame.file;
+  const fn = frame.fn.replace(/^async /, "");
+  if (file.includes("/fs/") || file === "node:fs" || file.startsWith("node:fs/")) {
+    return `file operation (${fn})`;
+  }
+  if (
+    file === "node:net" ||
+    file.includes("stream_base") ||
+    file.includes("/streams/") ||
+    file.startsWith("node:stream")
+  ) {
+    return `socket or stream read (${fn})`;
+  }
+  if (file.includes("timers")) return `timer (${fn})`;
+  if (file === "node:events") return `event (events.${fn})`;
+  if (file.includes("dns")) return `dns lookup (${fn})`;
+  if (file.includes("child_process")) return `child process (${fn})`;
+  return `node-internal ${fn} (${file})`;
+}

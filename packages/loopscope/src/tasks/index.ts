@@ -1,0 +1,6 @@
+export { spawn, currentTask, cancelTask, findTask } from "./task.js";
+export type { Task, SpawnOptions } from "./task.js";
+export { snapshotTasks } from "./snapshot.js";
+export { setDebugTracking, isDebugTracking } from "./debug-hooks.js";
+export { watchPendingTasks, stopWatchingTasks } from "./never-resumes.js";
+export { taskRef, taskRefOfPromise, promiseCreationFrames } from "./debug-lookups.js";

@@ -1,0 +1,79 @@
+import { emit } from "../events/index.js";
+import { resolveStack } from "../report/index.js";
+import type { Frame, TaskRef } from "../report/types.js";
+import { resolveAwaits } from "./await-view.js";
+import { context } from "./context.js";
+import { forgetAwaitsOf } from "./debug-hooks.js";
+import type { TaskImpl } from "./task.js";
+import { Outcome, lifecycle, registry } from "./task.js";
+
+/**
+ * A task that can never resume: its function's promise was garbage-collected while
+ * the task was pending. Resolving functions hold their promise strongly, so if the
+ * promise is gone, nothing can settle it any more — the task waits on something
+ * nobody holds (tokio-console's lost waker, Go's leaked goroutine).
+ *
+ * Young tasks keep their promise strongly (most finish within a second and cost only a
+ * field); once a second, tasks still pending hand it to a FinalizationRegistry and drop
+ * the strong reference.
+ */
+
+/** How often pending tasks are handed over to the FinalizationRegistry. */
+const WATCH_INTERVAL_MS = 1000;
+
+const finalizer = new FinalizationRegistry<TaskImpl>(reportLost);
+let timer: NodeJS.Timeout | undefined;
+
+lifecycle.onPending = () => {
+  if (timer !== undefined) return;
+  timer = setInterval(watchPendingTasks, WATCH_INTERVAL_MS);
+  // loopscope never keeps the process alive.
+  timer.unref();
+};
+
+/**
+ * Hand every pending task's promise to the FinalizationRegistry now. Runs every
+ * second on its own; tests call it before forcing a garbage collection.
+ */
+export function watchPendingTasks(): void {
+  try {
+    for (const task of registry.values()) {
+      if (task.watched || task.inner === undefined) continue;
+      finalizer.register(task.inner, task, task);
+      task.watched = true;
+      task.inner = undefined;
+    }
+    if (registry.size === 0 && timer !== undefined) {
+      clearInterval(timer);
+      timer = undefined;
+    }
+  } catch {
+    // Never throw into the application's timers.
+  }
+}
+
+function reportLost(task: TaskImpl): void {
+  try {
+    if (task.state !== "pending" && task.state !== "running") return;
+    let stack: readonly Frame[] = [];
+    if (context.debug) {
+      stack = resolveAwaits(performance.now()).byTask.get(task)?.awaiting.at ?? [];
+      forgetAwaitsOf(task);
+    }
+    const ref: TaskRef = {
+      id: task.id,
+      name: task.name,
+      createdAt: task.creation === undefined ? [] : resolveStack(task.creation),
+    };
+    task.finish(Outcome.Lost);
+    emit({ type: "task-never-resumes", time: Date.now(), pid: process.pid, task: ref, stack });
+  } catch {
+    // A FinalizationRegistry callback must not throw into the application.
+  }
+}
+
+/** Stop watching (tests, and turning loopscope off). Pending tasks stay registered. */
+export function stopWatchingTasks(): void {
+  if (timer !== undefined) clearInterval(timer);
+  timer = undefined;
+}

@@ -1,0 +1,365 @@
+import { captureStack } from "../report/index.js";
+import type { RawStack } from "../report/index.js";
+import type { TaskState } from "../report/types.js";
+import { context } from "./context.js";
+import { StackSampler } from "./sampler.js";
+
+/**
+ * A named unit of async work, like asyncio's `Task`: an id, a name, a parent, the
+ * promise of its result, an `AbortSignal` that fires when it is cancelled.
+ *
+ * @typeParam T - the value the task's function resolves to.
+ */
+export interface Task<T = unknown> {
+  /** Unique in this process, increasing. */
+  readonly id: number;
+  readonly name: string;
+  /** The task this one was spawned under, if any. Cancelling a parent cancels its children. */
+  readonly parent: Task | undefined;
+  /**
+   * Aborted when the task is cancelled (by {@link Task.cancel}, `cancelTask(id)`, its
+   * parent's cancellation or the `signal` passed to `spawn`). Created on first access.
+   */
+  readonly signal: AbortSignal;
+  /**
+   * Settles as the task's function did, with the same value or reason. If nobody
+   * handles a rejection, Node reports it as an unhandled rejection, as it would have.
+   */
+  readonly promise: Promise<T>;
+  /**
+   * `pending` (waiting), `running` (its code is on the stack now, as far as known),
+   * `done`, `failed`, or `cancelled` (it rejected after a cancellation was requested).
+   */
+  readonly state: TaskState;
+  /** Whether cancellation was requested. The task decides when to stop, through its signal. */
+  readonly cancelRequested: boolean;
+  /** Request cancellation: aborts {@link Task.signal} and cancels the children. Idempotent. */
+  cancel(reason?: unknown): void;
+}
+
+/** Options of `spawn`. */
+export interface SpawnOptions {
+  /**
+   * The parent task. Defaults to the task running now ({@link currentTask}), if any.
+   * Cancelling the parent cancels this task.
+   */
+  readonly parent?: Task;
+  /** Cancels the task when it aborts. */
+  readonly signal?: AbortSignal;
+}
+
+const enum Settled {
+  No = 0,
+  Done = 1,
+  Failed = 2,
+  Cancelled = 3,
+  /** Reported by the never-resumes check and dropped from the registry. */
+  Lost = 4,
+}
+
+/** Frames above the creation site: `spawn` and the caller's frame we want are below. */
+const CREATION_FRAMES = 8;
+
+/** Creation stacks: freely up to 1,000 a second (bursts of 200), then 1 in 256. */
+export const creationSampler = new StackSampler(1000, 200, 256);
+
+/** Every task not yet settled, by id, in creation order. */
+export const registry = new Map<number, TaskImpl>();
+
+/** Debug mode: the tasks whose promise is this one, to say an `await` waits on a task. */
+export const taskOfPromise = new WeakMap<object, TaskImpl>();
+
+/** Called when a task enters the registry; the never-resumes check hooks in here. */
+export const lifecycle: { onPending: (() => void) | undefined } = { onPending: undefined };
+
+let nextId = 1;
+
+/**
+ * The one object per task. Fields instead of closures; the AbortController only when
+ * someone asks for the signal; children linked through the tasks themselves (an
+ * intrusive list), so spawning and finishing allocate nothing else.
+ */
+export class TaskImpl<T = unknown> implements Task<T> {
+  promise!: Promise<T>;
+  /** `performance.now()` at creation. */
+  readonly createdMs: number;
+  /** Where it was created; undefined when sampled out. */
+  creation: RawStack | undefined;
+  settled: Settled = Settled.No;
+  cancelRequested = false;
+  cancelReason: unknown = undefined;
+  /**
+   * The function's promise, held strongly only until the never-resumes check takes it
+   * over (weakly, through a FinalizationRegistry).
+   */
+  inner: Promise<unknown> | undefined = undefined;
+  /** Handed to the FinalizationRegistry (then `inner` is dropped). */
+  watched = false;
+  /** Created on first access to `signal`, or to abort it. @internal */
+  controller: AbortController | undefined = undefined;
+  private external: AbortSignal | undefined = undefined;
+  firstChild: TaskImpl | undefined = undefined;
+  nextSibling: TaskImpl | undefined = undefined;
+  prevSibling: TaskImpl | undefined = undefined;
+
+  constructor(
+    readonly id: number,
+    readonly name: string,
+    readonly parent: TaskImpl | undefined,
+    nowMs: number,
+  ) {
+    this.createdMs = nowMs;
+  }
+
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.cancelRequested) this.controller.abort(this.cancelReason);
+    }
+    return this.controller.signal;
+  }
+
+  get state(): TaskState {
+    switch (this.settled) {
+      case Settled.Done:
+        return "done";
+      case Settled.Failed:
+        return "failed";
+      case Settled.Cancelled:
+        return "cancelled";
+      default:
+        return context.current === this ? "running" : "pending";
+    }
+  }
+
+  /** Whether the never-resumes check reported and dropped this task. */
+  get lost(): boolean {
+    return this.settled === Settled.Lost;
+  }
+
+  cancel(reason?: unknown): void {
+    cancelTree(this, reason);
+  }
+
+  /** `EventListener` for the `signal` option: no closure per task. @internal */
+  handleEvent(): void {
+    cancelTree(this, this.external?.reason);
+  }
+
+  /** @internal */
+  listenTo(signal: AbortSignal): void {
+    if (signal.aborted) {
+      cancelTree(this, signal.reason);
+      return;
+    }
+    this.external = signal;
+    signal.addEventListener("abort", this, { once: true });
+  }
+
+  /** Leave the registry with a final state. @internal */
+  finish(outcome: Settled): void {
+    if (this.settled !== Settled.No) return;
+    this.settled = outcome;
+    registry.delete(this.id);
+    this.inner = undefined;
+    // Debug mode reports a failed task nobody awaited with where it was created
+    // (src/debug/); the task then lives only as long as its promise.
+    if (!(context.debug && outcome === Settled.Failed)) this.creation = undefined;
+    this.unlink();
+    if (this.external !== undefined) {
+      this.external.removeEventListener("abort", this);
+      this.external = undefined;
+    }
+  }
+
+  private unlink(): void {
+    const parent = this.parent;
+    if (parent === undefined) return;
+    if (this.prevSibling !== undefined) this.prevSibling.nextSibling = this.nextSibling;
+    else if (parent.firstChild === this) parent.firstChild = this.nextSibling;
+    if (this.nextSibling !== undefined) this.nextSibling.prevSibling = this.prevSibling;
+    this.prevSibling = this.nextSibling = undefined;
+  }
+
+  /** @internal */
+  link(): void {
+    const parent = this.parent;
+    if (parent === undefined || parent.settled !== Settled.No) return;
+    const first = parent.firstChild;
+    if (first !== undefined) first.prevSibling = this;
+    this.nextSibling = first;
+    parent.firstChild = this;
+  }
+}
+
+/** Outcome codes, for modules of this folder. @internal */
+export const Outcome = {
+  Done: Settled.Done,
+  Failed: Settled.Failed,
+  Cancelled: Settled.Cancelled,
+  Lost: Settled.Lost,
+} as const;
+
+function cancelTree(task: TaskImpl, reason: unknown): void {
+  if (task.cancelRequested || task.settled !== Settled.No) return;
+  task.cancelRequested = true;
+  task.cancelReason = reason ?? new DOMException("The task was cancelled", "AbortError");
+  let child = task.firstChild;
+  while (child !== undefined) {
+    // Read the next one first: an abort listener may finish (unlink) this child.
+    const next = child.nextSibling;
+    cancelTree(child, task.cancelReason);
+    child = next;
+  }
+  // The signal fires last, so listeners see the whole subtree marked as cancelled.
+  task.controller?.abort(task.cancelReason);
+}
+
+/**
+ * Start `fn` as a named task, like `asyncio.create_task`: it runs now, up to its first
+ * `await`, and the task is registered until its promise settles.
+ *
+ * @param name - shown in dumps and events, e.g. `handle cattle-ab12`.
+ * @param fn - the work; receives the task (for its `signal`).
+ * @param options - parent task and an outside `AbortSignal`.
+ * @throws TypeError when `name` is not a string or `fn` not a function.
+ * @example
+ * ```ts
+ * const task = spawn(`handle ${msg.id}`, async (t) => {
+ *   await save(msg, { signal: t.signal });
+ * });
+ * await task.promise;
+ * ```
+ */
+export function spawn<T>(
+  name: string,
+  fn: (task: Task<T>) => Promise<T> | T,
+  options?: SpawnOptions,
+): Task<T> {
+  if (typeof name !== "string") {
+    throw new TypeError(`spawn: "name" must be a string, received ${describe(name)}`);
+  }
+  if (typeof fn !== "function") {
+    throw new TypeError(`spawn: "fn" must be a function, received ${describe(fn)}`);
+  }
+  let parent: TaskImpl | undefined = context.current;
+  if (options !== undefined) {
+    if (options.parent !== undefined) {
+      if (!(options.parent instanceof TaskImpl)) {
+        throw new TypeError(
+          `spawn: "options.parent" must be a task spawn() returned, received ${describe(options.parent)}`,
+        );
+      }
+      parent = options.parent;
+    }
+  }
+  const nowMs = performance.now();
+  const task = new TaskImpl<T>(nextId++, name, parent, nowMs);
+  if (creationSampler.take(nowMs)) task.creation = captureStack(spawn, CREATION_FRAMES);
+  registry.set(task.id, task);
+  if (parent !== undefined) {
+    task.link();
+    if (parent.cancelRequested) cancelTree(task, parent.cancelReason);
+  }
+  const signal = options?.signal;
+  if (signal !== undefined) {
+    if (!(signal instanceof AbortSignal)) {
+      task.finish(Settled.Failed);
+      throw new TypeError(
+        `spawn: "options.signal" must be an AbortSignal, received ${describe(signal)}`,
+      );
+    }
+    task.listenTo(signal);
+  }
+
+  const previous = context.current;
+  context.current = task;
+  let result: Promise<T> | T;
+  try {
+    result = fn(task);
+  } catch (error) {
+    context.current = previous;
+    task.finish(task.cancelRequested ? Settled.Cancelled : Settled.Failed);
+    // The function's own reason, whatever it is: the application decides what it throws.
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+    task.promise = Promise.reject(error);
+    return task;
+  }
+  context.current = previous;
+  if (isThenable(result)) {
+    const inner = Promise.resolve(result);
+    task.inner = inner;
+    // Debug mode's hooks ignore the promises of our own bookkeeping.
+    context.quiet = true;
+    task.promise = settleWith(task, inner);
+    context.quiet = false;
+    if (context.debug) taskOfPromise.set(task.promise, task);
+    lifecycle.onPending?.();
+  } else {
+    task.finish(Settled.Done);
+    task.promise = Promise.resolve(result);
+  }
+  return task;
+}
+
+/**
+ * The promise the application sees: the same value or reason as the function's own.
+ * The function's promise is handled here (so its rejection is not reported twice);
+ * this one is left to the application, so an ignored failure still reaches Node's
+ * unhandled-rejection handling.
+ */
+function settleWith<T>(task: TaskImpl<T>, inner: Promise<T>): Promise<T> {
+  return inner.then(
+    (value) => {
+      task.finish(Settled.Done);
+      return value;
+    },
+    (error: unknown) => {
+      task.finish(task.cancelRequested ? Settled.Cancelled : Settled.Failed);
+      throw error;
+    },
+  );
+}
+
+function isThenable<T>(value: Promise<T> | T): value is Promise<T> {
+  return (
+    value instanceof Promise ||
+    (typeof value === "object" &&
+      value !== null &&
+      typeof (value as { then?: unknown }).then === "function")
+  );
+}
+
+/** The task whose code is running now: known during a task's synchronous steps, and across awaits in debug mode. */
+export function currentTask(): Task | undefined {
+  return context.current;
+}
+
+/**
+ * Cancel a pending task by id: its signal aborts and its children are cancelled.
+ * The task becomes `cancelled` when it then rejects (typically with the AbortError).
+ *
+ * @returns `false` when no pending task has this id.
+ */
+export function cancelTask(id: number, reason?: unknown): boolean {
+  const task = registry.get(id);
+  if (task === undefined) return false;
+  cancelTree(task, reason);
+  return true;
+}
+
+/** The registered task with this id, if still pending. */
+export function findTask(id: number): Task | undefined {
+  return registry.get(id);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "function") return "a function";
+  if (typeof value === "object") return `an object (${value.constructor?.name ?? "Object"})`;
+  if (typeof value === "symbol" || typeof value === "bigint")
+    return `${typeof value} ${value.toString()}`;
+  if (value === undefined) return "undefined";
+  return `${typeof value} ${JSON.stringify(value)}`;
+}

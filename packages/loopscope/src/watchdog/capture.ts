@@ -1,0 +1,70 @@
+import type { RawStack, TaskRef } from "../report/index.js";
+import { captureStack } from "../report/index.js";
+
+/** The global the watchdog thread's `Runtime.evaluate` calls into (a registered symbol). */
+export const CAPTURE_SYMBOL_KEY = "loopscope.watchdog.capture";
+/** The `sourceURL` of the evaluated expression: its frame is recognised and removed. */
+export const CAPTURE_SOURCE_URL = "loopscope-watchdog-capture";
+/** Frames kept: deep enough to reach application code under Node's internal frames. */
+const CAPTURE_FRAMES = 64;
+
+/** A stack the main thread recorded while interrupted by the watchdog. */
+export interface Capture {
+  /** The heartbeat sequence of the stall this capture belongs to. */
+  readonly seq: bigint;
+  readonly stack: RawStack;
+  readonly task: TaskRef | undefined;
+  /** Milliseconds between the watchdog noticing the stall and this capture running. */
+  readonly latencyMs: number;
+}
+
+/**
+ * Holds the capture of the current stall. Installed as a global function because the
+ * watchdog thread reaches the main thread only through `Runtime.evaluate`; the function
+ * runs as an interrupt in the middle of whatever code blocks the loop, so it must be
+ * quick, must not throw and must leave no trace (it records, and returns nothing).
+ */
+export class CaptureSlot {
+  #capture: Capture | undefined;
+  readonly #currentSeq: () => bigint;
+  readonly #currentTask: () => TaskRef | undefined;
+  readonly #symbol = Symbol.for(CAPTURE_SYMBOL_KEY);
+
+  constructor(currentSeq: () => bigint, currentTask: () => TaskRef | undefined) {
+    this.#currentSeq = currentSeq;
+    this.#currentTask = currentTask;
+  }
+
+  install(): void {
+    const record = (seq: bigint, detectedAt: bigint): void => {
+      try {
+        // A capture serviced after the loop turned would blame whatever runs next.
+        if (seq !== this.#currentSeq()) return;
+        const stack = captureStack(record, CAPTURE_FRAMES);
+        let task: TaskRef | undefined;
+        try {
+          task = this.#currentTask();
+        } catch {
+          task = undefined;
+        }
+        const latencyMs = Number(process.hrtime.bigint() - detectedAt) / 1e6;
+        this.#capture = { seq, stack, task, latencyMs };
+      } catch {
+        // Never throw into the interrupted code.
+      }
+    };
+    (globalThis as Record<symbol, unknown>)[this.#symbol] = record;
+  }
+
+  uninstall(): void {
+    delete (globalThis as Record<symbol, unknown>)[this.#symbol];
+    this.#capture = undefined;
+  }
+
+  /** The capture recorded during stall `seq`, if any; later captures are discarded. */
+  take(seq: bigint): Capture | undefined {
+    const capture = this.#capture;
+    this.#capture = undefined;
+    return capture?.seq === seq ? capture : undefined;
+  }
+}

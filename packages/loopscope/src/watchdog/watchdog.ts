@@ -1,0 +1,314 @@
+import inspector from "node:inspector";
+import { isMainThread, Worker } from "node:worker_threads";
+import { LoopscopeError } from "../config/index.js";
+import { emit } from "../events/index.js";
+import type { Frame, LoopBlockedEvent } from "../report/index.js";
+import { resolveStack } from "../report/index.js";
+import type { Capture } from "./capture.js";
+import { CAPTURE_SOURCE_URL, CAPTURE_SYMBOL_KEY, CaptureSlot } from "./capture.js";
+import type { BlockReport, CoalescedReport } from "./coalesce.js";
+import { BlockCoalescer } from "./coalesce.js";
+import type { Stall } from "./heartbeat.js";
+import { Heartbeat } from "./heartbeat.js";
+import { recordBlocked } from "./stats.js";
+import { currentTaskRef } from "./task-ref.js";
+import { WORKER_SOURCE } from "./worker-source.js";
+
+/** Options of {@link startWatchdog}. */
+export interface WatchdogOptions {
+  /**
+   * A loop that has not turned for this many milliseconds is blocked (`LOOPSCOPE_SLOW_MS`,
+   * like asyncio's `slow_callback_duration`). Positive integer.
+   */
+  readonly slowMs: number;
+  /**
+   * Repeats at the same place within this window become one report with a `count`.
+   * Default 10,000 ms.
+   */
+  readonly coalesceWindowMs?: number;
+  /** Places remembered for coalescing. Default 100. */
+  readonly maxSites?: number;
+  /**
+   * Called with every `loop-blocked` event, in addition to the event stream (`emit`).
+   * @example `startWatchdog({ slowMs: 100, onReport: (e) => console.log(e.durationMs) })`
+   */
+  readonly onReport?: (event: LoopBlockedEvent) => void;
+}
+
+/** A running watchdog. */
+export interface Watchdog {
+  /** `true` when stacks are captured; `false` in duration-only mode (inspector in use). */
+  readonly capturesStacks: boolean;
+  /**
+   * Stop: pending coalesced counts are reported, the worker ends, the session is
+   * disconnected. Idempotent; a second call returns the first call's promise.
+   */
+  stop(): Promise<void>;
+}
+
+/** The watchdog cannot start. Codes: `LOOPSCOPE_ERR_WATCHDOG_RUNNING`, `LOOPSCOPE_ERR_WATCHDOG_THREAD`. */
+export class WatchdogError extends LoopscopeError {}
+
+/** Captures landing this long after detection came from a thread held in native code. */
+const LATE_CAPTURE_MS = 10;
+const DEFAULT_WINDOW_MS = 10_000;
+const DEFAULT_MAX_SITES = 100;
+/** How long stop() waits for the worker before terminating it. */
+const STOP_GRACE_MS = 1_000;
+
+let running: WatchdogImpl | undefined;
+
+/**
+ * Start the watchdog: a worker thread that notices when the main loop has not turned for
+ * `slowMs` and captures the main thread's stack while the block is still going on (through
+ * `inspector.Session.connectToMainThread()`). When the loop turns again, one `loop-blocked`
+ * event is emitted with the duration, the stack down to the line, and the task that was
+ * running. Never keeps the process alive. One watchdog per process.
+ *
+ * If the process's inspector is open (`--inspect`, a debugger may attach), or connecting
+ * fails, reports carry durations only and a one-time warning says why.
+ *
+ * @throws TypeError naming the option and the value when an option is invalid.
+ * @throws {@link WatchdogError} `LOOPSCOPE_ERR_WATCHDOG_RUNNING` when one is already running,
+ *   `LOOPSCOPE_ERR_WATCHDOG_THREAD` when called off the main thread.
+ * @example
+ * ```ts
+ * const watchdog = startWatchdog({ slowMs: 100 });
+ * // ... later
+ * await watchdog.stop();
+ * ```
+ */
+export function startWatchdog(options: WatchdogOptions): Watchdog {
+  const checked = checkOptions(options);
+  if (!isMainThread) {
+    throw new WatchdogError(
+      "LOOPSCOPE_ERR_WATCHDOG_THREAD",
+      "startWatchdog: the watchdog watches the main thread's loop; call it on the main thread",
+    );
+  }
+  if (running !== undefined) {
+    throw new WatchdogError(
+      "LOOPSCOPE_ERR_WATCHDOG_RUNNING",
+      "startWatchdog: a watchdog is already running in this process; stop it first",
+    );
+  }
+  running = new WatchdogImpl(checked);
+  return running;
+}
+
+interface CheckedOptions {
+  slowMs: number;
+  coalesceWindowMs: number;
+  maxSites: number;
+  onReport: ((event: LoopBlockedEvent) => void) | undefined;
+}
+
+function checkOptions(options: WatchdogOptions): CheckedOptions {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`startWatchdog: options must be an object, got ${String(options)}`);
+  }
+  const { slowMs, coalesceWindowMs = DEFAULT_WINDOW_MS, maxSites = DEFAULT_MAX_SITES, onReport } = options;
+  if (!Number.isSafeInteger(slowMs) || slowMs <= 0) {
+    throw new TypeError(`startWatchdog: options.slowMs must be a positive integer, got ${String(slowMs)}`);
+  }
+  if (!Number.isFinite(coalesceWindowMs) || coalesceWindowMs < 0) {
+    throw new TypeError(
+      `startWatchdog: options.coalesceWindowMs must be a non-negative number, got ${String(coalesceWindowMs)}`,
+    );
+  }
+  if (!Number.isSafeInteger(maxSites) || maxSites <= 0) {
+    throw new TypeError(`startWatchdog: options.maxSites must be a positive integer, got ${String(maxSites)}`);
+  }
+  if (onReport !== undefined && typeof onReport !== "function") {
+    throw new TypeError(`startWatchdog: options.onReport must be a function, got ${typeof onReport}`);
+  }
+  return { slowMs, coalesceWindowMs, maxSites, onReport };
+}
+
+/**
+ * The beat interval: a tenth of the threshold, within 5–50 ms. It bounds the error of a
+ * reported duration; detection itself does not wait for it (the worker times the stall).
+ */
+function beatIntervalMs(slowMs: number): number {
+  return Math.min(50, Math.max(5, Math.round(slowMs / 10)));
+}
+
+class WatchdogImpl implements Watchdog {
+  readonly #options: CheckedOptions;
+  readonly #heartbeat: Heartbeat;
+  readonly #slot: CaptureSlot;
+  readonly #coalescer: BlockCoalescer;
+  #worker: Worker | undefined;
+  /** Why stacks are not captured, once known. */
+  #noCaptureReason: string | undefined;
+  #stopping: Promise<void> | undefined;
+
+  constructor(options: CheckedOptions) {
+    this.#options = options;
+    this.#coalescer = new BlockCoalescer({
+      windowMs: options.coalesceWindowMs,
+      maxSites: options.maxSites,
+      report: (report) => this.#publish(report),
+    });
+    this.#heartbeat = new Heartbeat(options.slowMs, beatIntervalMs(options.slowMs), (stall) =>
+      this.#onStall(stall),
+    );
+    this.#slot = new CaptureSlot(() => this.#heartbeat.seq, currentTaskRef);
+    const inspectorUrl = inspector.url();
+    if (inspectorUrl !== undefined) {
+      this.#fallBack(`the inspector is open (${inspectorUrl}) and a debugger may be attached`);
+    } else {
+      this.#startWorker();
+    }
+  }
+
+  get capturesStacks(): boolean {
+    return this.#noCaptureReason === undefined;
+  }
+
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
+    this.#heartbeat.stop();
+    this.#slot.uninstall();
+    this.#coalescer.stop();
+    const worker = this.#worker;
+    this.#worker = undefined;
+    if (running === this) running = undefined;
+    if (worker === undefined) return;
+    await new Promise<void>((resolve) => {
+      // Whoever awaits stop() expects it to settle: keep the process up until the worker ends.
+      worker.ref();
+      const grace = setTimeout(() => void worker.terminate(), STOP_GRACE_MS);
+      grace.unref();
+      worker.once("exit", () => {
+        clearTimeout(grace);
+        resolve();
+      });
+      worker.postMessage("stop");
+    });
+  }
+
+  #startWorker(): void {
+    this.#slot.install();
+    let worker: Worker;
+    try {
+      worker = new Worker(WORKER_SOURCE, {
+        eval: true,
+        // Workers inherit --import: the preload must not run again in here.
+        execArgv: [],
+        workerData: {
+          buffer: this.#heartbeat.shared.buffer,
+          slowMs: this.#options.slowMs,
+          symbol: CAPTURE_SYMBOL_KEY,
+          sourceUrl: CAPTURE_SOURCE_URL,
+        },
+        stdout: false,
+        stderr: false,
+        name: "loopscope-watchdog",
+      });
+    } catch (error) {
+      this.#fallBack(`the watchdog thread could not start (${describe(error)})`);
+      return;
+    }
+    worker.on("message", (message: unknown) => this.#onWorkerMessage(message));
+    worker.on("error", (error) => this.#fallBack(`the watchdog thread failed (${describe(error)})`));
+    // After the listeners: adding a "message" listener refs the worker's port again.
+    worker.unref();
+    this.#worker = worker;
+  }
+
+  #onWorkerMessage(message: unknown): void {
+    if (typeof message !== "object" || message === null) return;
+    const { type, reason } = message as { type?: unknown; reason?: unknown };
+    if (type === "capture-unavailable" || type === "capture-failed") {
+      this.#fallBack(`the inspector session failed (${String(reason)})`);
+      this.#worker?.postMessage("stop");
+    }
+  }
+
+  #fallBack(reason: string): void {
+    if (this.#noCaptureReason !== undefined) return;
+    this.#noCaptureReason = reason;
+    this.#slot.uninstall();
+    process.emitWarning(
+      `loopscope watchdog: ${reason}; loop-blocked reports carry durations only, without stacks`,
+      { code: "LOOPSCOPE_WARN_NO_STACKS" },
+    );
+  }
+
+  #onStall(stall: Stall): void {
+    recordBlocked(stall.durationMs);
+    try {
+      this.#coalescer.add(this.#describe(stall, this.#slot.take(stall.seq)));
+    } catch {
+      // The watchdog never throws into the application's timers.
+    }
+  }
+
+  #describe(stall: Stall, capture: Capture | undefined): BlockReport {
+    const durationMs = Math.round(stall.durationMs * 10) / 10;
+    if (this.#noCaptureReason !== undefined) {
+      return { durationMs, stack: [], note: `stack not captured: ${this.#noCaptureReason}` };
+    }
+    if (capture === undefined) {
+      return {
+        durationMs,
+        stack: [],
+        note: "nothing could be captured during the block: the main thread did not answer before the loop turned again",
+      };
+    }
+    const stack = withoutCaptureFrames(resolveStack(capture.stack));
+    const block: { -readonly [K in keyof BlockReport]: BlockReport[K] } = { durationMs, stack };
+    if (capture.task !== undefined) block.task = capture.task;
+    if (stack.length === 0) {
+      block.note = "nothing could be captured during the block: the main thread was outside JavaScript";
+    } else if (capture.latencyMs > LATE_CAPTURE_MS) {
+      block.note =
+        `stack captured ${Math.round(capture.latencyMs)} ms after the block was detected: ` +
+        "the thread was held by a native call and answered when it returned; the innermost application frame is the calling line";
+    }
+    return block;
+  }
+
+  #publish(report: CoalescedReport): void {
+    const event: LoopBlockedEvent = {
+      type: "loop-blocked",
+      time: Date.now(),
+      pid: process.pid,
+      durationMs: report.durationMs,
+      stack: report.stack,
+      count: report.count,
+      ...(report.note === undefined ? {} : { note: report.note }),
+      ...(report.task === undefined ? {} : { task: report.task }),
+    };
+    emit(event);
+    if (this.#options.onReport !== undefined) {
+      try {
+        this.#options.onReport(event);
+      } catch {
+        // A failing subscriber must not reach the application.
+      }
+    }
+  }
+}
+
+/**
+ * The capture function is called by the evaluated expression and by nothing else, so the
+ * innermost frame left is always that expression (V8 names it after its sourceURL or, in
+ * structured call sites, not at all): drop it, and keep everything the application ran.
+ */
+function withoutCaptureFrames(frames: readonly Frame[]): readonly Frame[] {
+  const first = frames[0];
+  const isWrapper =
+    first !== undefined && (first.file === CAPTURE_SOURCE_URL || (first.file === "<anonymous>" && first.line === 0));
+  return isWrapper ? frames.slice(1) : frames;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+

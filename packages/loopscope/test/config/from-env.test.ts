@@ -1,0 +1,119 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { LoopscopeConfigError, configFromEnv } from "../../src/config/index.js";
+
+/** Assert that `env` is refused with a message naming `variable` and the value. */
+function assertRefused(env: NodeJS.ProcessEnv, variable: string, message: string): void {
+  assert.throws(
+    () => configFromEnv(env),
+    (err: unknown) => {
+      assert.ok(err instanceof LoopscopeConfigError);
+      assert.equal(err.code, "LOOPSCOPE_ERR_CONFIG");
+      assert.equal(err.variable, variable);
+      assert.equal(err.message, message);
+      return true;
+    },
+  );
+}
+
+describe("configFromEnv", () => {
+  it("has defaults for an empty environment", () => {
+    assert.deepEqual(configFromEnv({}), { debug: false, slowMs: 100, metricsIntervalMs: 10_000 });
+  });
+
+  it("reads every variable", () => {
+    assert.deepEqual(
+      configFromEnv({
+        LOOPSCOPE_DEBUG: "1",
+        LOOPSCOPE_SLOW_MS: "50",
+        LOOPSCOPE_EVENTS: "/var/log/loopscope.jsonl",
+        LOOPSCOPE_STATSD: "statsd.internal:8125",
+        LOOPSCOPE_STATSD_PREFIX: "mayhem.",
+        LOOPSCOPE_PROMETHEUS: "127.0.0.1:9464",
+        LOOPSCOPE_METRICS_INTERVAL_MS: "5000",
+      }),
+      {
+        debug: true,
+        slowMs: 50,
+        eventsFile: "/var/log/loopscope.jsonl",
+        statsd: { host: "statsd.internal", port: 8125, prefix: "mayhem." },
+        prometheus: { host: "127.0.0.1", port: 9464 },
+        metricsIntervalMs: 5000,
+      },
+    );
+  });
+
+  it("accepts the spellings of a boolean and treats empty as unset", () => {
+    assert.equal(configFromEnv({ LOOPSCOPE_DEBUG: "true" }).debug, true);
+    assert.equal(configFromEnv({ LOOPSCOPE_DEBUG: "FALSE" }).debug, false);
+    assert.equal(configFromEnv({ LOOPSCOPE_DEBUG: "0" }).debug, false);
+    assert.equal(configFromEnv({ LOOPSCOPE_SLOW_MS: "" }).slowMs, 100);
+  });
+
+  it("defaults the StatsD prefix and reads IPv6 loopback for Prometheus", () => {
+    assert.deepEqual(configFromEnv({ LOOPSCOPE_STATSD: "localhost:8125" }).statsd, {
+      host: "localhost",
+      port: 8125,
+      prefix: "loopscope.",
+    });
+    assert.deepEqual(configFromEnv({ LOOPSCOPE_PROMETHEUS: "[::1]:9464" }).prometheus, {
+      host: "::1",
+      port: 9464,
+    });
+  });
+
+  it("refuses a bad LOOPSCOPE_DEBUG", () => {
+    assertRefused(
+      { LOOPSCOPE_DEBUG: "yes" },
+      "LOOPSCOPE_DEBUG",
+      'LOOPSCOPE_DEBUG must be 1, 0, true or false, got "yes"',
+    );
+  });
+
+  it("refuses a LOOPSCOPE_SLOW_MS that is not a positive integer", () => {
+    for (const value of ["abc", "0", "-5", "1.5", "12ms", "1e3"]) {
+      assertRefused(
+        { LOOPSCOPE_SLOW_MS: value },
+        "LOOPSCOPE_SLOW_MS",
+        `LOOPSCOPE_SLOW_MS must be a positive integer, got ${JSON.stringify(value)}`,
+      );
+    }
+  });
+
+  it("refuses a bad LOOPSCOPE_METRICS_INTERVAL_MS", () => {
+    assertRefused(
+      { LOOPSCOPE_METRICS_INTERVAL_MS: "soon" },
+      "LOOPSCOPE_METRICS_INTERVAL_MS",
+      'LOOPSCOPE_METRICS_INTERVAL_MS must be a positive integer, got "soon"',
+    );
+  });
+
+  it("refuses a LOOPSCOPE_STATSD that is not host:port", () => {
+    for (const value of ["statsd", "statsd:", "statsd:99999", ":8125"]) {
+      assertRefused(
+        { LOOPSCOPE_STATSD: value },
+        "LOOPSCOPE_STATSD",
+        `LOOPSCOPE_STATSD must be host:port with a port from 1 to 65535, got ${JSON.stringify(value)}`,
+      );
+    }
+  });
+
+  it("refuses a remote LOOPSCOPE_PROMETHEUS unless allowed", () => {
+    assert.throws(
+      () => configFromEnv({ LOOPSCOPE_PROMETHEUS: "0.0.0.0:9464" }),
+      /LOOPSCOPE_PROMETHEUS must be a loopback host:port .*LOOPSCOPE_PROMETHEUS_ALLOW_REMOTE=1.*got "0\.0\.0\.0:9464"/,
+    );
+    assert.deepEqual(
+      configFromEnv({
+        LOOPSCOPE_PROMETHEUS: "0.0.0.0:9464",
+        LOOPSCOPE_PROMETHEUS_ALLOW_REMOTE: "1",
+      }).prometheus,
+      { host: "0.0.0.0", port: 9464 },
+    );
+    assertRefused(
+      { LOOPSCOPE_PROMETHEUS: "127.0.0.1:9464", LOOPSCOPE_PROMETHEUS_ALLOW_REMOTE: "sure" },
+      "LOOPSCOPE_PROMETHEUS_ALLOW_REMOTE",
+      'LOOPSCOPE_PROMETHEUS_ALLOW_REMOTE must be 1, 0, true or false, got "sure"',
+    );
+  });
+});

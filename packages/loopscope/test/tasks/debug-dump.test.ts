@@ -1,0 +1,165 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import { readFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import type { Server, Socket } from "node:net";
+import { connect } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+import type { TaskSnapshot } from "../../src/report/types.js";
+import { renderDump } from "../../src/report/index.js";
+import { currentTask, setDebugTracking, snapshotTasks, spawn } from "../../src/tasks/index.js";
+
+const thisFile = fileURLToPath(import.meta.url);
+
+/** The 1-based line of the first source line containing `marker` (the await under test). */
+async function lineOf(marker: string): Promise<number> {
+  const lines = (await readFile(thisFile, "utf8")).split("\n");
+  const index = lines.findIndex((l) => l.includes(marker) && !l.includes("lineOf("));
+  assert.ok(index >= 0, `marker ${marker} in this file`);
+  return index + 1;
+}
+
+/** Let suspended code reach its awaits (a few turns of the loop, no timing). */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+}
+
+function taskNamed(name: string): TaskSnapshot {
+  const found = snapshotTasks().tasks.find((t) => t.name === name);
+  assert.ok(found, `task ${name} in the dump`);
+  return found;
+}
+
+describe("debug-mode dump: the await line and what is awaited", () => {
+  const cancel = new AbortController();
+  let server: Server;
+  const sockets: Socket[] = [];
+
+  before(async () => {
+    setDebugTracking(true);
+    server = createServer((socket) => sockets.push(socket)); // accepts, never writes
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+  });
+
+  after(() => {
+    cancel.abort();
+    for (const s of sockets) s.destroy();
+    server.close();
+    setDebugTracking(false);
+  });
+
+  it("a timer: kind and delay, and the line of the await", async () => {
+    async function waitABit(signal: AbortSignal): Promise<void> {
+      await sleep(60_000, undefined, { signal }); // AWAIT-TIMER
+    }
+    spawn("timer task", () => waitABit(cancel.signal).catch(() => undefined));
+    await settle();
+    const task = taskNamed("timer task");
+    assert.equal(task.awaiting?.what, "timer 60000 ms");
+    assert.equal(task.awaiting?.at[0]?.file, thisFile);
+    assert.equal(task.awaiting?.at[0]?.line, await lineOf("AWAIT-TIMER"));
+    assert.equal(task.awaiting?.at[0]?.fn, "waitABit");
+  });
+
+  it("a socket read: a real local TCP connection that never receives data", async () => {
+    const port = (server.address() as { port: number }).port;
+    spawn("socket task", async () => {
+      const socket = connect(port, "127.0.0.1");
+      cancel.signal.addEventListener("abort", () => socket.destroy());
+      await once(socket, "connect");
+      try {
+        for await (const chunk of socket) return chunk as Buffer; // AWAIT-SOCKET
+      } catch {
+        return undefined;
+      }
+      return undefined;
+    });
+    await once(server, "connection");
+    await settle();
+    const task = taskNamed("socket task");
+    assert.match(task.awaiting?.what ?? "", /socket or stream read/);
+    const userFrame = task.awaiting?.at.find((f) => f.file === thisFile);
+    assert.equal(userFrame?.line, await lineOf("AWAIT-SOCKET"));
+  });
+
+  it("a file read", async () => {
+    spawn("file task", async () => {
+      const data = await readFile(process.execPath); // AWAIT-FILE
+      return data.length;
+    });
+    // Right after the call the read is in flight: no loop turn needed.
+    const task = taskNamed("file task");
+    assert.match(task.awaiting?.what ?? "", /^file operation/);
+    assert.equal(
+      task.awaiting?.at.find((f) => f.file === thisFile)?.line,
+      await lineOf("AWAIT-FILE"),
+    );
+  });
+
+  it("another task, named with its id", async () => {
+    const never = spawn("never settles", () => new Promise<void>(() => undefined));
+    spawn("waits on task", async () => {
+      await never.promise; // AWAIT-TASK
+    });
+    await settle();
+    const task = taskNamed("waits on task");
+    assert.equal(task.awaiting?.what, `task ${never.id} "never settles"`);
+    assert.equal(task.awaiting?.at[0]?.line, await lineOf("AWAIT-TASK"));
+  });
+
+  it("a never-settled promise, named by where it was created", async () => {
+    spawn("waits on promise", async () => {
+      const forever = new Promise<void>(() => undefined); // CREATE-PROMISE
+      await forever; // AWAIT-PROMISE
+    });
+    await settle();
+    const task = taskNamed("waits on promise");
+    assert.equal(
+      task.awaiting?.what,
+      `promise created at ${thisFile}:${await lineOf("CREATE-PROMISE")}`,
+    );
+    assert.equal(task.awaiting?.at[0]?.line, await lineOf("AWAIT-PROMISE"));
+    assert.ok((task.awaiting?.sinceMs ?? -1) >= 0);
+  });
+
+  it("async calls outside any task are listed, and currentTask() survives awaits", async () => {
+    async function loose(): Promise<void> {
+      await new Promise<void>(() => undefined); // AWAIT-LOOSE
+    }
+    void loose();
+    let afterAwait: unknown;
+    const task = spawn("tracks", async () => {
+      await Promise.resolve();
+      afterAwait = currentTask();
+    });
+    await task.promise;
+    assert.equal(afterAwait, task);
+    const dump = snapshotTasks();
+    const call = dump.tasks.find(
+      (t) => t.id === 0 && t.awaiting?.at[0]?.line !== undefined && t.name === "async loose",
+    );
+    assert.ok(call, "the loose async call is listed");
+    assert.equal(call.awaiting?.at[0]?.line, await lineOf("AWAIT-LOOSE"));
+    assert.equal(dump.mode, "debug");
+  });
+
+  it("many tasks waiting on the same line read as one group in the text", async () => {
+    const gate = new Promise<void>((resolve) =>
+      cancel.signal.addEventListener("abort", () => resolve()),
+    );
+    async function handle(): Promise<void> {
+      await gate; // AWAIT-GROUP
+    }
+    // Fewer than the creation sampler's burst, so every task has its creation frames.
+    for (let i = 0; i < 150; i++) spawn(`handle m${i}`, handle);
+    await settle();
+    const text = renderDump(snapshotTasks());
+    assert.match(text, /^150 tasks \[pending/m);
+    assert.match(text, /handle m0", \d+ "handle m1", .* and 145 more/);
+    const line = await lineOf("AWAIT-GROUP");
+    assert.equal(text.split("\n").filter((l) => l.includes(`:${line}:`)).length, 1);
+  });
+});

@@ -1,0 +1,46 @@
+import { execFile } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { Frame, LoopBlockedEvent } from "../../src/report/index.js";
+
+export const FIXTURE = fileURLToPath(new URL("../fixtures/watchdog/block.js", import.meta.url));
+const BUILT = fileURLToPath(new URL("../../dist/watchdog/index.js", import.meta.url));
+
+export interface FixtureRun {
+  readonly code: number | null;
+  readonly stderr: string;
+  readonly capturesStacks: boolean;
+  readonly events: LoopBlockedEvent[];
+}
+
+/** Run the blocking fixture in a child process (the watchdog is per process) and parse its report. */
+export function runFixture(args: string[], nodeArgs: string[] = []): Promise<FixtureRun> {
+  if (!existsSync(BUILT)) {
+    throw new Error(`the fixture runs the built package: run \`npm run build\` at the repository root first (${BUILT} is missing)`);
+  }
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [...nodeArgs, FIXTURE, ...args], { timeout: 60_000 }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === "number" ? error.code : null;
+      const line = stdout.trim().split("\n").at(-1) ?? "";
+      try {
+        const parsed = JSON.parse(line) as { capturesStacks: boolean; events: LoopBlockedEvent[] };
+        resolve({ code, stderr, ...parsed });
+      } catch {
+        reject(new Error(`fixture ${args.join(" ")} printed no report (exit ${String(code)}):\n${stdout}\n${stderr}`));
+      }
+    });
+  });
+}
+
+/** The 1-based line of the fixture marked `BLOCK:<scenario>`. */
+export function markedLine(scenario: string): number {
+  const lines = readFileSync(FIXTURE, "utf8").split("\n");
+  const index = lines.findIndex((line) => line.includes(`// BLOCK:${scenario}`));
+  if (index < 0) throw new Error(`no BLOCK:${scenario} marker in ${FIXTURE}`);
+  return index + 1;
+}
+
+/** The innermost frame of application code (not Node's, not V8 built-ins). */
+export function firstAppFrame(stack: readonly Frame[]): Frame | undefined {
+  return stack.find((frame) => frame.internal !== true && frame.loopscope !== true);
+}

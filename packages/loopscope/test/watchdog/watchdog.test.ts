@@ -1,0 +1,89 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { FIXTURE, firstAppFrame, markedLine, runFixture } from "./fixture.js";
+
+describe("watchdog: the stack of whatever blocks the loop", () => {
+  const cases = [
+    { scenario: "busy", fn: "busyLoop", args: ["100"] },
+    { scenario: "regex", fn: "catastrophicRegex", args: ["100", "22"] },
+    { scenario: "pbkdf2", fn: "deriveKey", args: ["100", "1500000"] },
+    { scenario: "exec", fn: "runSleep", args: ["100"] },
+  ];
+  for (const { scenario, fn, args } of cases) {
+    it(`reports one loop-blocked event naming ${fn} and its line (${scenario})`, async () => {
+      const run = await runFixture([scenario, ...args]);
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(run.events.length, 1, JSON.stringify(run.events));
+      const [event] = run.events;
+      assert.equal(event!.count, 1);
+      assert.ok(event!.durationMs >= 100, `duration ${event!.durationMs}`);
+      const frame = firstAppFrame(event!.stack);
+      assert.equal(frame?.fn, fn);
+      assert.equal(frame?.file, FIXTURE);
+      assert.equal(frame?.line, markedLine(scenario));
+    });
+  }
+
+  const dir = mkdtempSync(join(tmpdir(), "loopscope-watchdog-"));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("captures readFileSync of a large file at the calling line, saying the capture came late", async () => {
+    const big = join(dir, "big.bin");
+    writeFileSync(big, Buffer.alloc(200 * 1024 * 1024, 7));
+    const run = await runFixture(["readfile", "30", big]);
+    rmSync(big);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.events.length, 1, JSON.stringify(run.events));
+    const frame = firstAppFrame(run.events[0]!.stack);
+    assert.equal(frame?.fn, "readBigFile");
+    assert.equal(frame?.line, markedLine("readfile"));
+    // The thread answers only when the native read returns: the note says so.
+    assert.match(run.events[0]!.note ?? "", /native call/);
+  });
+
+  it("reports nothing for blocks under the threshold", async () => {
+    const run = await runFixture(["short", "100"]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(run.events, []);
+  });
+
+  it("coalesces repeated blocks at the same place into one report with a count", async () => {
+    const run = await runFixture(["repeat", "60"]);
+    assert.equal(run.code, 0, run.stderr);
+    // The first block is reported at once; the three repeats within the window once, at stop.
+    assert.deepEqual(
+      run.events.map((event) => event.count),
+      [1, 3],
+    );
+    const lines = run.events.map((event) => firstAppFrame(event.stack)?.line);
+    assert.deepEqual(lines, [markedLine("busy"), markedLine("busy")]);
+  });
+
+  it("lets the process exit by itself, without waiting for a debugger", async () => {
+    const run = await runFixture(["idle", "100"]);
+    assert.equal(run.code, 0);
+    assert.deepEqual(run.events, []);
+    assert.doesNotMatch(run.stderr, /Waiting for the debugger/);
+  });
+
+  it("never keeps the process alive, even when nobody stops it", async () => {
+    const run = await runFixture(["forget", "100"]);
+    assert.equal(run.code, 0);
+    assert.equal(run.capturesStacks, true);
+    assert.doesNotMatch(run.stderr, /Waiting for the debugger/);
+  });
+
+  it("falls back to durations only, with one warning, when the inspector is taken", async () => {
+    const run = await runFixture(["busy", "100"], ["--inspect=127.0.0.1:0"]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.capturesStacks, false);
+    assert.equal(run.events.length, 1);
+    assert.deepEqual(run.events[0]!.stack, []);
+    assert.ok(run.events[0]!.durationMs >= 100);
+    assert.match(run.events[0]!.note ?? "", /inspector is open/);
+    assert.equal(run.stderr.match(/LOOPSCOPE_WARN_NO_STACKS/g)?.length, 1, run.stderr);
+  });
+});

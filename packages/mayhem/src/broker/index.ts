@@ -1,0 +1,7 @@
+export { systemClock } from "./clock.js";
+export { BrokerClosedError, BrokerError, BrokerErrorCode } from "./errors.js";
+export { MemoryBroker, memoryBrokerDefaults } from "./memory/index.js";
+
+export type { Clock, TimerHandle } from "./clock.js";
+export type { MemoryBrokerOptions, MemoryBrokerStats, MemoryMessage } from "./memory/index.js";
+export type { Broker, BrokerMessage, BrokerStats, DeadLetter, PullOptions } from "./types.js";

@@ -1,0 +1,10 @@
+export { DeadLetterHeader } from "./dead-letter.js";
+export { NatsBrokerClosedError, NatsBrokerError, NatsBrokerErrorCode, NatsConfigMismatchError } from "./errors.js";
+export { NatsBroker } from "./nats-broker.js";
+export { natsBrokerDefaults } from "./options.js";
+export { serverMaxDeliver } from "./setup.js";
+export { natsStats } from "./stats.js";
+
+export type { NatsBrokerStats } from "./nats-broker.js";
+export type { NatsBrokerLogger, NatsBrokerOptions } from "./options.js";
+export type { NatsStats, NatsStatsOptions } from "./stats.js";

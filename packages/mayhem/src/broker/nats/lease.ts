@@ -1,0 +1,123 @@
+import type { JsMsg } from "@nats-io/jetstream";
+import type { BrokerMessage } from "../types.js";
+
+/** Mutable tallies behind {@link NatsBroker.stats}. */
+export interface NatsCounters {
+  published: number;
+  delivered: number;
+  redelivered: number;
+  acked: number;
+  nacked: number;
+  terminated: number;
+  expired: number;
+  deadLettered: number;
+  lateSettlements: number;
+  outstanding: number;
+  /** Settlements the client could not send (connection closed). */
+  settlementFailures: number;
+  /** Dead letters that could not be stored; the message stays in the stream and is tried again. */
+  deadLetterFailures: number;
+}
+
+/** What a lease needs from its broker. */
+export interface LeaseOwner {
+  readonly ackWaitMs: number;
+  readonly maxDeliver: number;
+  readonly counters: NatsCounters;
+  /** Stores a dead letter, then terminates the message (asynchronously). */
+  deadLetter(msg: JsMsg, streamSequence: number, deliveries: number, reason: string): void;
+}
+
+/**
+ * One delivery of a JetStream message, leased to whoever pulled it. Settlement
+ * maps onto JetStream acks: `ack()` → `+ACK`, `nack(delay)` → `-NAK {delay}`,
+ * `extendDeadline()` → `+WPI` (`working()`), `term(reason)` → a dead letter
+ * then `+TERM`. A nack of the last allowed delivery dead-letters too.
+ *
+ * The lease keeps a local copy of the ack deadline so that settling twice, or
+ * after the deadline, is counted as a late settlement. A settlement after the
+ * deadline is still sent: the server decides whether it still applies.
+ */
+export class NatsLease implements BrokerMessage {
+  readonly id: string;
+  readonly data: Uint8Array;
+  readonly deliveryAttempt: number;
+  #deadline: number;
+  #settled = false;
+
+  constructor(
+    private readonly msg: JsMsg,
+    private readonly streamSequence: number,
+    deliveryCount: number,
+    receivedAt: number,
+    private readonly owner: LeaseOwner,
+  ) {
+    this.id = String(streamSequence);
+    this.data = msg.data;
+    this.deliveryAttempt = deliveryCount;
+    this.#deadline = receivedAt + owner.ackWaitMs;
+  }
+
+  ack(): void {
+    if (!this.#settle()) return;
+    this.owner.counters.acked++;
+    this.#send(() => this.msg.ack());
+  }
+
+  nack(delayMs = 0): void {
+    if (!this.#settle()) return;
+    this.owner.counters.nacked++;
+    if (this.deliveryAttempt >= this.owner.maxDeliver) {
+      this.owner.deadLetter(
+        this.msg,
+        this.streamSequence,
+        this.deliveryAttempt,
+        `nacked on delivery ${this.deliveryAttempt} of ${this.owner.maxDeliver}`,
+      );
+      return;
+    }
+    const delay = Number.isFinite(delayMs) && delayMs > 0 ? Math.round(delayMs) : undefined;
+    this.#send(() => this.msg.nak(delay));
+  }
+
+  term(reason?: string): void {
+    if (!this.#settle()) return;
+    this.owner.counters.terminated++;
+    this.owner.deadLetter(this.msg, this.streamSequence, this.deliveryAttempt, reason ?? "terminated");
+  }
+
+  extendDeadline(): void {
+    if (this.#settled) {
+      this.owner.counters.lateSettlements++;
+      return;
+    }
+    this.#deadline = performance.now() + this.owner.ackWaitMs;
+    this.#send(() => this.msg.working());
+  }
+
+  /** Marks the lease settled; false (and counted) if it already was. */
+  #settle(): boolean {
+    const counters = this.owner.counters;
+    if (this.#settled) {
+      counters.lateSettlements++;
+      return false;
+    }
+    this.#settled = true;
+    counters.outstanding--;
+    if (performance.now() > this.#deadline) {
+      counters.lateSettlements++;
+      counters.expired++;
+    }
+    return true;
+  }
+
+  /** Settlement is fire-and-forget and must never throw into the handler. */
+  #send(settle: () => void): void {
+    try {
+      settle();
+    } catch {
+      // The connection is closed: the server redelivers after the ack wait.
+      this.owner.counters.settlementFailures++;
+    }
+  }
+}

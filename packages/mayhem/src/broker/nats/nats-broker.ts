@@ -1,0 +1,432 @@
+import {
+  jetstream,
+  jetstreamManager,
+  type Consumer,
+  type ConsumerMessages,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+} from "@nats-io/jetstream";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import type { Broker, BrokerMessage, BrokerStats, PullOptions } from "../types.js";
+import { deadLetterHeaders, deadLetterMsgId } from "./dead-letter.js";
+import { NatsBrokerClosedError } from "./errors.js";
+import { NatsLease, type LeaseOwner, type NatsCounters } from "./lease.js";
+import {
+  resolveNatsBrokerOptions,
+  validatePullOptions,
+  type NatsBrokerOptions,
+  type ResolvedNatsBrokerOptions,
+} from "./options.js";
+import { PrefetchBuffer, type Prefetched } from "./prefetch-buffer.js";
+import { PullWaiter } from "./pull-waiter.js";
+import { ensureTopology } from "./setup.js";
+import { readNatsStats, type NatsStats } from "./stats.js";
+
+/**
+ * A prefetched message older than this share of the ack wait is not handed out:
+ * the server is about to redeliver it (or already has), so a lease on it would
+ * be one the holder cannot keep.
+ */
+const STALE_SHARE = 0.9;
+/** Older than this share, a prefetched message gets a `working()` when handed out, so its holder gets a full ack wait. */
+const REFRESH_SHARE = 0.5;
+/** How long `close()` lets the connection drain before closing it outright. */
+const DRAIN_TIMEOUT_MS = 5_000;
+/** Pause before restarting a consumer iterator that ended on an error. */
+const CONSUME_RETRY_MS = 1_000;
+
+/** {@link BrokerStats} plus what only the NATS broker knows. */
+export interface NatsBrokerStats extends BrokerStats {
+  /** Messages fetched from the server and not yet pulled. */
+  readonly buffered: number;
+  /** Whether the connection is up now. */
+  readonly connected: boolean;
+  /** Times the connection was lost. */
+  readonly disconnects: number;
+  /** Settlements that could not be sent (connection closed); the server redelivers those. */
+  readonly settlementFailures: number;
+  /** Dead letters that could not be stored; those messages stay in the stream and are retried. */
+  readonly deadLetterFailures: number;
+}
+
+/**
+ * The {@link Broker} on NATS JetStream: a durable pull consumer with explicit
+ * acks, shared by every instance started with the same options.
+ *
+ * @example
+ * ```ts
+ * const broker = await NatsBroker.connect({ servers: "nats://127.0.0.1:4222" });
+ * await broker.publish(new TextEncoder().encode('{"host":"web-1"}'));
+ * const [message] = await broker.pull({ max: 1 });
+ * message?.ack();
+ * await broker.close();
+ * ```
+ */
+export class NatsBroker implements Broker, LeaseOwner {
+  readonly kind = "nats";
+  readonly ackWaitMs: number;
+  readonly maxDeliver: number;
+  readonly counters: NatsCounters = {
+    published: 0,
+    delivered: 0,
+    redelivered: 0,
+    acked: 0,
+    nacked: 0,
+    terminated: 0,
+    expired: 0,
+    deadLettered: 0,
+    lateSettlements: 0,
+    outstanding: 0,
+    settlementFailures: 0,
+    deadLetterFailures: 0,
+  };
+
+  readonly #options: ResolvedNatsBrokerOptions;
+  readonly #nc: NatsConnection;
+  readonly #js: JetStreamClient;
+  readonly #jsm: JetStreamManager;
+  readonly #consumer: Consumer;
+  readonly #buffer: PrefetchBuffer;
+  readonly #waiters = new Set<PullWaiter>();
+  readonly #deadLetters = new Set<Promise<void>>();
+  readonly #publishSlots: (() => void)[] = [];
+  #publishing = 0;
+  #serverPending = 0;
+  #connected = true;
+  #disconnects = 0;
+  #closing = false;
+  #closed: Promise<void> | undefined;
+  #messages: ConsumerMessages | undefined;
+  #wakeRetry: (() => void) | undefined;
+  readonly #pump: Promise<void>;
+  readonly #statusWatch: Promise<void>;
+
+  private constructor(
+    options: ResolvedNatsBrokerOptions,
+    nc: NatsConnection,
+    jsm: JetStreamManager,
+    js: JetStreamClient,
+    consumer: Consumer,
+  ) {
+    this.#options = options;
+    this.ackWaitMs = options.ackWaitMs;
+    this.maxDeliver = options.maxDeliver;
+    this.#nc = nc;
+    this.#jsm = jsm;
+    this.#js = js;
+    this.#consumer = consumer;
+    this.#buffer = new PrefetchBuffer(options.prefetch);
+    this.#statusWatch = this.#watchStatus();
+    this.#pump = this.#runPump();
+  }
+
+  /**
+   * Connects, creates or checks the streams and the durable consumer, and starts
+   * fetching. Rejects with {@link NatsConfigMismatchError} when an existing
+   * stream or consumer differs from the options, and with a TypeError naming
+   * the option for bad options.
+   */
+  static async connect(options: NatsBrokerOptions): Promise<NatsBroker> {
+    const resolved = resolveNatsBrokerOptions(options);
+    const nc = await connect({
+      servers: resolved.servers,
+      name: resolved.name,
+      reconnect: true,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: resolved.reconnectTimeWaitMs,
+    });
+    try {
+      const jsm = await jetstreamManager(nc);
+      await ensureTopology(jsm, resolved);
+      const js = jetstream(nc);
+      const consumer = await js.consumers.get(resolved.stream, resolved.durable);
+      return new NatsBroker(resolved, nc, jsm, js, consumer);
+    } catch (error) {
+      await nc.close();
+      throw error;
+    }
+  }
+
+  /**
+   * Publishes with a JetStream publish, resolved once the stream stored it. At
+   * most `publishWindow` publishes are in flight; later calls wait for a slot,
+   * so callers may fire many without awaiting each.
+   */
+  async publish(data: Uint8Array): Promise<void> {
+    if (!(data instanceof Uint8Array)) {
+      throw new TypeError(`publish() data must be a Uint8Array; received ${typeof data}`);
+    }
+    while (this.#publishing >= this.#options.publishWindow && !this.#closing) {
+      await new Promise<void>((resolve) => this.#publishSlots.push(resolve));
+    }
+    if (this.#closing) throw new NatsBrokerClosedError("publish");
+    this.#publishing++;
+    try {
+      await this.#js.publish(this.#options.subject, data);
+      this.counters.published++;
+    } finally {
+      this.#publishing--;
+      this.#publishSlots.shift()?.();
+    }
+  }
+
+  pull(options: PullOptions): Promise<BrokerMessage[]> {
+    validatePullOptions(options);
+    const { max, expiresMs, signal } = options;
+    if (this.#closing || signal?.aborted) return Promise.resolve([]);
+    if (this.#connected && this.#waiters.size === 0) {
+      const batch = this.#take(max);
+      if (batch.length > 0) return Promise.resolve(batch);
+    }
+    if (expiresMs === 0) return Promise.resolve([]);
+    return new Promise((resolve) => {
+      new PullWaiter(max, this.#waiters, resolve, signal, expiresMs);
+    });
+  }
+
+  stats(): NatsBrokerStats {
+    const c = this.counters;
+    return {
+      kind: this.kind,
+      published: c.published,
+      pending: this.#serverPending + this.#buffer.size,
+      outstanding: c.outstanding,
+      delivered: c.delivered,
+      redelivered: c.redelivered,
+      acked: c.acked,
+      nacked: c.nacked,
+      terminated: c.terminated,
+      expired: c.expired,
+      deadLettered: c.deadLettered,
+      lateSettlements: c.lateSettlements,
+      buffered: this.#buffer.size,
+      connected: this.#connected,
+      disconnects: this.#disconnects,
+      settlementFailures: c.settlementFailures,
+      deadLetterFailures: c.deadLetterFailures,
+    };
+  }
+
+  /** The server's figures for the stream, the consumer and the dead letters, over this connection. */
+  serverStats(): Promise<NatsStats> {
+    return readNatsStats(this.#jsm, this.#options);
+  }
+
+  /**
+   * Stops delivering and drains the connection. Pending `pull()` calls resolve
+   * with `[]`; messages fetched but never pulled are nacked, so another instance
+   * gets them at once; dead letters being stored are awaited. Leases still held
+   * should be settled (the service nacks them) before this is called.
+   * Idempotent: a second call joins the first.
+   */
+  close(): Promise<void> {
+    this.#closed ??= this.#shutdown();
+    return this.#closed;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /** Part of {@link LeaseOwner}: stores a dead letter, then terminates the message. */
+  deadLetter(msg: JsMsg, streamSequence: number, deliveries: number, reason: string): void {
+    const stored = this.#storeDeadLetter(msg, streamSequence, deliveries, reason).finally(() =>
+      this.#deadLetters.delete(stored),
+    );
+    this.#deadLetters.add(stored);
+  }
+
+  async #storeDeadLetter(msg: JsMsg, streamSequence: number, deliveries: number, reason: string): Promise<void> {
+    const { stream, deadLetterSubject } = this.#options;
+    try {
+      await this.#js.publish(deadLetterSubject, msg.data, {
+        headers: deadLetterHeaders({ stream, streamSequence, deliveries, reason, at: new Date() }),
+        msgID: deadLetterMsgId(stream, streamSequence),
+      });
+    } catch (error) {
+      // Not terminated: the server redelivers it and it is dead-lettered again then.
+      this.counters.deadLetterFailures++;
+      this.#options.logger.error(
+        { err: error, streamSequence, reason },
+        "nats: could not store a dead letter; the message stays in the stream",
+      );
+      return;
+    }
+    this.counters.deadLettered++;
+    this.#options.logger.warn({ streamSequence, deliveries, reason }, "nats: message dead-lettered");
+    try {
+      msg.term();
+    } catch {
+      this.counters.settlementFailures++;
+    }
+  }
+
+  /**
+   * Feeds the prefetch buffer from a `consume()` iterator. Iterating is what
+   * lets the client send its next pull request, so while the buffer is full
+   * and the pump waits, the server sends nothing more.
+   */
+  async #runPump(): Promise<void> {
+    while (!this.#closing) {
+      try {
+        const messages = await this.#consumer.consume({ max_messages: this.#buffer.capacity });
+        this.#messages = messages;
+        for await (const msg of messages) {
+          this.#accept(msg);
+          if (this.#buffer.full && !this.#closing) await this.#buffer.room();
+        }
+      } catch (error) {
+        if (!this.#closing) {
+          this.#options.logger.error({ err: error }, "nats: consumer stopped; restarting it");
+        }
+      }
+      this.#messages = undefined;
+      if (!this.#closing) await this.#pauseBeforeRetry();
+    }
+  }
+
+  #accept(msg: JsMsg): void {
+    const info = msg.info;
+    this.#serverPending = info.pending;
+    if (this.#closing) {
+      this.#nakSafely(msg);
+      return;
+    }
+    if (info.deliveryCount > this.maxDeliver) {
+      // The consumer's extra delivery (see serverMaxDeliver): the last lease expired.
+      this.counters.expired++;
+      this.deadLetter(
+        msg,
+        info.streamSequence,
+        this.maxDeliver,
+        `ack deadline expired on delivery ${this.maxDeliver} of ${this.maxDeliver}`,
+      );
+      return;
+    }
+    this.#buffer.push({
+      msg,
+      streamSequence: info.streamSequence,
+      deliveryCount: info.deliveryCount,
+      receivedAt: performance.now(),
+    });
+    if (this.#waiters.size > 0) this.#serveWaiters();
+  }
+
+  #serveWaiters(): void {
+    if (!this.#connected) return;
+    for (const waiter of this.#waiters) {
+      if (this.#buffer.size === 0) return;
+      const batch = this.#take(waiter.max);
+      if (batch.length === 0) return;
+      waiter.finish(batch);
+    }
+  }
+
+  #take(max: number): NatsLease[] {
+    const batch: NatsLease[] = [];
+    const now = performance.now();
+    while (batch.length < max) {
+      const item = this.#buffer.shift();
+      if (item === undefined) break;
+      const lease = this.#lease(item, now);
+      if (lease !== undefined) batch.push(lease);
+    }
+    return batch;
+  }
+
+  #lease(item: Prefetched, now: number): NatsLease | undefined {
+    const age = now - item.receivedAt;
+    if (age >= this.ackWaitMs * STALE_SHARE) {
+      this.counters.expired++;
+      return undefined;
+    }
+    let leasedAt = item.receivedAt;
+    if (age >= this.ackWaitMs * REFRESH_SHARE) {
+      try {
+        item.msg.working();
+        leasedAt = now;
+      } catch {
+        this.counters.settlementFailures++;
+      }
+    }
+    const c = this.counters;
+    c.outstanding++;
+    c.delivered++;
+    if (item.deliveryCount > 1) c.redelivered++;
+    return new NatsLease(item.msg, item.streamSequence, item.deliveryCount, leasedAt, this);
+  }
+
+  /** One warn when the connection drops and one info when it is back: never one per message. */
+  async #watchStatus(): Promise<void> {
+    const { logger } = this.#options;
+    for await (const status of this.#nc.status()) {
+      if (status.type === "disconnect" && this.#connected) {
+        this.#connected = false;
+        this.#disconnects++;
+        logger.warn({ server: status.server }, "nats: disconnected; pulling paused until the connection is back");
+      } else if (status.type === "reconnect" && !this.#connected) {
+        this.#connected = true;
+        logger.info({ server: status.server }, "nats: reconnected; pulling resumed");
+        this.#serveWaiters();
+      }
+    }
+  }
+
+  async #shutdown(): Promise<void> {
+    this.#closing = true;
+    for (const waiter of [...this.#waiters]) waiter.finish([]);
+    for (const item of this.#buffer.takeAll()) this.#nakSafely(item.msg);
+    this.#buffer.release();
+    this.#wakeRetry?.();
+    for (const wake of this.#publishSlots.splice(0)) wake();
+    await Promise.allSettled([...this.#deadLetters]);
+    await this.#drainConnection();
+    this.#messages?.stop();
+    await this.#pump;
+    await this.#statusWatch;
+  }
+
+  /**
+   * Drains (the consumer's inbox first: what it still holds reaches the pump,
+   * which nacks it) then closes. A drain needs the server: when the connection
+   * is down, or the drain takes too long, the connection is closed outright.
+   */
+  async #drainConnection(): Promise<void> {
+    if (this.#nc.isClosed()) return;
+    if (this.#connected) {
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), DRAIN_TIMEOUT_MS).unref();
+      });
+      const drained = this.#nc.drain().then(
+        () => true,
+        () => false,
+      );
+      const ok = await Promise.race([drained, timedOut]);
+      clearTimeout(timer);
+      if (ok) return;
+    }
+    await this.#nc.close().catch(() => undefined);
+  }
+
+  #nakSafely(msg: JsMsg): void {
+    try {
+      msg.nak();
+    } catch {
+      this.counters.settlementFailures++;
+    }
+  }
+
+  #pauseBeforeRetry(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.#wakeRetry = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, CONSUME_RETRY_MS);
+      this.#wakeRetry = done;
+    });
+  }
+}

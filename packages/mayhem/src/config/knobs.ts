@@ -1,0 +1,263 @@
+import type { Level } from "pino";
+import { ConfigError, InvalidValue } from "./errors.js";
+import type { Parser } from "./parsers.js";
+import { decimal, integer, oneOf, optional } from "./parsers.js";
+
+/** pino's levels, plus `silent`. */
+export type LogLevel = Level | "silent";
+/** `auto`: readable lines on a TTY, JSON otherwise. */
+export type LogFormat = "auto" | "pretty" | "json";
+
+/** Every setting of the service. Each one is a knob: a flag, an environment variable, a default. */
+export interface MayhemConfig {
+  /** Which broker to use. Today only `memory` (embedded). */
+  readonly broker: string;
+  readonly maxInFlight: number;
+  readonly ackDeadlineMs: number;
+  readonly extendIntervalMs: number;
+  readonly maxDeliveries: number;
+  readonly nackDelayMs: number;
+  readonly restartRetries: number;
+  readonly restartBackoffMs: number;
+  readonly actionMaxLatencyMs: number;
+  readonly saveFailureProbability: number;
+  readonly restartFailureProbability: number;
+  /** `undefined`: unseeded. */
+  readonly seed: number | undefined;
+  /** `undefined`: a random pause of 0..publishMaxIntervalMs. */
+  readonly publishIntervalMs: number | undefined;
+  readonly publishMaxIntervalMs: number;
+  /** `undefined`: publish until stopped. */
+  readonly publishCount: number | undefined;
+  readonly maxMessageBytes: number;
+  readonly shutdownDeadlineMs: number;
+  readonly logLevel: LogLevel;
+  readonly logFormat: LogFormat;
+}
+
+/** One knob: where its value comes from, how it is parsed and what it means. */
+export interface Knob<K extends keyof MayhemConfig = keyof MayhemConfig> {
+  readonly key: K;
+  /** `--max-in-flight`, derived from the key. */
+  readonly flag: string;
+  /** `MAYHEM_MAX_IN_FLIGHT`, derived from the key. */
+  readonly env: string;
+  /** Placeholder in `--help`, e.g. `<n>`. */
+  readonly valueName: string;
+  readonly description: string;
+  readonly default: MayhemConfig[K];
+  /** How the default reads in `--help` (when `String(default)` would not say it well). */
+  readonly defaultText: string;
+  readonly parse: Parser<MayhemConfig[K]>;
+}
+
+type AnyKnob = { [K in keyof MayhemConfig]: Knob<K> }[keyof MayhemConfig];
+
+function kebab(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+function knob<K extends keyof MayhemConfig>(
+  key: K,
+  spec: {
+    valueName: string;
+    description: string;
+    default: MayhemConfig[K];
+    defaultText?: string;
+    parse: Parser<MayhemConfig[K]>;
+  },
+): Knob<K> {
+  const name = kebab(key);
+  return {
+    key,
+    flag: `--${name}`,
+    env: `MAYHEM_${name.replace(/-/g, "_").toUpperCase()}`,
+    valueName: spec.valueName,
+    description: spec.description,
+    default: spec.default,
+    defaultText: spec.defaultText ?? String(spec.default),
+    parse: spec.parse,
+  };
+}
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+/**
+ * The one table of knobs. The CLI builds its options and `--help` from it, and
+ * reads `MAYHEM_*` environment variables through it, so every knob has both.
+ */
+export const KNOBS: readonly AnyKnob[] = [
+  knob("broker", {
+    valueName: "<kind>",
+    description: "broker to use: memory (embedded, in-process)",
+    default: "memory",
+    parse: oneOf(["memory"]),
+  }),
+  knob("maxInFlight", {
+    valueName: "<n>",
+    description: "most messages handled at once; pulling waits beyond it (backpressure)",
+    default: 1000,
+    parse: integer(1, 1_000_000),
+  }),
+  knob("ackDeadlineMs", {
+    valueName: "<ms>",
+    description: "broker ack deadline: an unsettled lease is redelivered after it",
+    default: 10_000,
+    parse: integer(1),
+  }),
+  knob("extendIntervalMs", {
+    valueName: "<ms>",
+    description: "how often a handler extends its ack deadline; must be below the ack deadline",
+    default: 2000,
+    parse: integer(1),
+  }),
+  knob("maxDeliveries", {
+    valueName: "<n>",
+    description: "deliveries of a message before it is dead-lettered",
+    default: 5,
+    parse: integer(1, 1000),
+  }),
+  knob("nackDelayMs", {
+    valueName: "<ms>",
+    description: "delay before a nacked message is redelivered",
+    default: 1000,
+    parse: integer(0),
+  }),
+  knob("restartRetries", {
+    valueName: "<n>",
+    description: "retries of a failed restart (RestartFailed) before giving up",
+    default: 3,
+    parse: integer(0, 100),
+  }),
+  knob("restartBackoffMs", {
+    valueName: "<ms>",
+    description: "backoff before the first restart retry, doubled for each next one",
+    default: 100,
+    parse: integer(0),
+  }),
+  knob("actionMaxLatencyMs", {
+    valueName: "<ms>",
+    description: "save and restart each take a random 0..this long",
+    default: 1000,
+    parse: integer(0),
+  }),
+  knob("saveFailureProbability", {
+    valueName: "<p>",
+    description: "probability that a save fails",
+    default: 0.25,
+    parse: decimal(0, 1),
+  }),
+  knob("restartFailureProbability", {
+    valueName: "<p>",
+    description: "probability that one restart attempt fails",
+    default: 0.25,
+    parse: decimal(0, 1),
+  }),
+  knob("seed", {
+    valueName: "<n>",
+    description: "seed of every random draw, for reproducible runs",
+    default: undefined,
+    defaultText: "none (unseeded)",
+    parse: optional(integer(0, 2 ** 32 - 1)),
+  }),
+  knob("publishIntervalMs", {
+    valueName: "<ms>",
+    description: "fixed pause between published messages",
+    default: undefined,
+    defaultText: "none (random, see --publish-max-interval-ms)",
+    parse: optional(integer(0)),
+  }),
+  knob("publishMaxIntervalMs", {
+    valueName: "<ms>",
+    description: "without a fixed interval, pause a random 0..this long between messages",
+    default: 1000,
+    parse: integer(0),
+  }),
+  knob("publishCount", {
+    valueName: "<n>",
+    description: "stop publishing after this many messages",
+    default: undefined,
+    defaultText: "unlimited",
+    parse: optional(integer(0), "unlimited"),
+  }),
+  knob("maxMessageBytes", {
+    valueName: "<bytes>",
+    description: "larger payloads are malformed: terminated, never redelivered",
+    default: 4096,
+    parse: integer(64, 16 * 1024 * 1024),
+  }),
+  knob("shutdownDeadlineMs", {
+    valueName: "<ms>",
+    description: "graceful shutdown must finish within this, or the process exits non-zero",
+    default: 10_000,
+    parse: integer(1),
+  }),
+  knob("logLevel", {
+    valueName: "<level>",
+    description: `log level: ${LOG_LEVELS.join(", ")}`,
+    default: "info",
+    parse: oneOf(LOG_LEVELS),
+  }),
+  knob("logFormat", {
+    valueName: "<format>",
+    description: "auto (readable on a TTY, JSON otherwise), pretty or json",
+    default: "auto",
+    parse: oneOf(["auto", "pretty", "json"] as const),
+  }),
+];
+
+/** The configuration with every knob at its default. */
+export function defaultConfig(): MayhemConfig {
+  const config: Record<string, unknown> = {};
+  for (const k of KNOBS) config[k.key] = k.default;
+  return config as unknown as MayhemConfig;
+}
+
+/**
+ * Resolves every knob: a flag wins over its environment variable, which wins
+ * over the default. Then checks the knobs that constrain each other.
+ *
+ * @param flags - raw flag values by config key (as the CLI parsed them), `undefined` when absent.
+ * @param env - usually `process.env`.
+ * @throws {ConfigError} naming the flag or environment variable and the value.
+ */
+export function resolveConfig(
+  flags: Partial<Record<keyof MayhemConfig, string>>,
+  env: NodeJS.ProcessEnv,
+): MayhemConfig {
+  const config: Record<string, unknown> = {};
+  const sources: Record<string, string> = {};
+  for (const k of KNOBS) {
+    const fromFlag = flags[k.key];
+    const fromEnv = env[k.env];
+    let raw: string | undefined;
+    let source: string;
+    if (fromFlag !== undefined) {
+      raw = fromFlag;
+      source = k.flag;
+    } else if (fromEnv !== undefined) {
+      raw = fromEnv;
+      source = `environment variable ${k.env}`;
+    } else {
+      config[k.key] = k.default;
+      sources[k.key] = `${k.flag} (default)`;
+      continue;
+    }
+    try {
+      config[k.key] = k.parse(raw);
+    } catch (error) {
+      if (error instanceof InvalidValue) throw new ConfigError(source, raw, error.expected);
+      throw error;
+    }
+    sources[k.key] = source;
+  }
+  const resolved = config as unknown as MayhemConfig;
+  if (resolved.extendIntervalMs >= resolved.ackDeadlineMs) {
+    throw new ConfigError(
+      sources.extendIntervalMs!,
+      String(resolved.extendIntervalMs),
+      `less than the ack deadline, ${resolved.ackDeadlineMs} ms`,
+    );
+  }
+  return resolved;
+}

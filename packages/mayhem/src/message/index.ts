@@ -1,0 +1,8 @@
+export type { MayhemMessage } from "./message.js";
+export { createMessage, encodeMessage, hostnameOf } from "./message.js";
+export {
+  DEFAULT_MAX_MESSAGE_BYTES,
+  MALFORMED_MESSAGE,
+  MalformedMessageError,
+  decodeMessage,
+} from "./decode.js";

@@ -1,0 +1,166 @@
+import { setMaxListeners } from "node:events";
+import type { Logger } from "pino";
+import type { Broker, BrokerMessage } from "../broker/types.js";
+import type { Sleeper } from "./sleep.js";
+import type { ServiceStats } from "./stats.js";
+
+/**
+ * Works on one delivery. It must settle the delivery itself (ack, nack or
+ * term) unless `signal` aborts, in which case the consumer has nacked it.
+ * It should not reject; if it does, the rejection is logged and the
+ * delivery is left to its ack deadline.
+ */
+export type DeliveryHandler = (delivery: BrokerMessage, signal: AbortSignal) => Promise<unknown>;
+
+export interface ConsumerOptions {
+  readonly broker: Broker;
+  readonly handler: DeliveryHandler;
+  /** Most deliveries worked on at once; pulling waits for a free slot beyond it. Default 1000. */
+  readonly maxInFlight?: number;
+  /** Backoff after a failed pull, doubled per consecutive failure up to 30 s. Default 100. */
+  readonly pullRetryMs?: number;
+  readonly sleeper: Sleeper;
+  readonly stats: ServiceStats;
+  readonly log: Logger | undefined;
+}
+
+const MAX_PULL_BACKOFF_MS = 30_000;
+
+/**
+ * Pulls continuously and starts one handler per delivery without awaiting it,
+ * so pulling never waits for a handler. At most `maxInFlight` handlers run at
+ * once: at capacity the pull loop waits for the next completion (backpressure,
+ * no polling). One AbortController is shared by all handlers: aborting it is
+ * the shutdown of every one of them.
+ */
+export class Consumer {
+  readonly #broker: Broker;
+  readonly #handler: DeliveryHandler;
+  readonly #maxInFlight: number;
+  readonly #pullRetryMs: number;
+  readonly #sleeper: Sleeper;
+  readonly #stats: ServiceStats;
+  readonly #log: Logger | undefined;
+  readonly #inFlight = new Set<BrokerMessage>();
+  readonly #stopPulling = new AbortController();
+  readonly #abortHandlers = new AbortController();
+  #loop: Promise<void> | undefined;
+  #slotFreed: (() => void) | undefined;
+  #idle: (() => void) | undefined;
+
+  constructor(options: ConsumerOptions) {
+    const maxInFlight = options.maxInFlight ?? 1000;
+    if (!Number.isInteger(maxInFlight) || maxInFlight < 1) {
+      throw new TypeError(`maxInFlight must be an integer >= 1, got ${String(maxInFlight)}`);
+    }
+    this.#broker = options.broker;
+    this.#handler = options.handler;
+    this.#maxInFlight = maxInFlight;
+    this.#pullRetryMs = options.pullRetryMs ?? 100;
+    this.#sleeper = options.sleeper;
+    this.#stats = options.stats;
+    this.#log = options.log;
+    // Every pending sleep of every handler listens on this signal.
+    setMaxListeners(0, this.#abortHandlers.signal, this.#stopPulling.signal);
+  }
+
+  /** Deliveries being worked on now. */
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  /** Whether the pull loop is running. */
+  get pulling(): boolean {
+    return this.#loop !== undefined && !this.#stopPulling.signal.aborted;
+  }
+
+  /** Starts the pull loop. Calling it twice is an error. */
+  start(): void {
+    if (this.#loop !== undefined) throw new Error("consumer already started");
+    this.#loop = this.#pullLoop();
+  }
+
+  /** Stops pulling (a pending pull resolves empty); resolves when the loop has exited. */
+  async stopPulling(): Promise<void> {
+    this.#stopPulling.abort();
+    this.#slotFreed?.();
+    await this.#loop;
+  }
+
+  /**
+   * Nacks every in-flight delivery (redelivery after `delayMs`) and aborts its
+   * handler with `reason`. Returns how many were nacked. Call after
+   * {@link stopPulling}, so no new delivery starts meanwhile.
+   */
+  nackInFlight(reason: Error, delayMs = 0): number {
+    const count = this.#inFlight.size;
+    // Nack before aborting: an aborted handler never settles, so each delivery is settled once.
+    for (const delivery of this.#inFlight) delivery.nack(delayMs);
+    this.#stats.nackedAtShutdown += count;
+    this.#abortHandlers.abort(reason);
+    return count;
+  }
+
+  /** Resolves when no handler is running. */
+  onIdle(): Promise<void> {
+    if (this.#inFlight.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const previous = this.#idle;
+      this.#idle = previous === undefined ? resolve : () => (previous(), resolve());
+    });
+  }
+
+  async #pullLoop(): Promise<void> {
+    const stop = this.#stopPulling.signal;
+    let failures = 0;
+    while (!stop.aborted) {
+      const room = this.#maxInFlight - this.#inFlight.size;
+      if (room <= 0) {
+        await new Promise<void>((resolve) => {
+          this.#slotFreed = resolve;
+        });
+        this.#slotFreed = undefined;
+        continue;
+      }
+      let batch: BrokerMessage[];
+      try {
+        batch = await this.#broker.pull({ max: room, signal: stop });
+        failures = 0;
+      } catch (error) {
+        if (stop.aborted) break;
+        this.#stats.pullErrors++;
+        const backoff = Math.min(this.#pullRetryMs * 2 ** failures++, MAX_PULL_BACKOFF_MS);
+        this.#log?.error({ err: error, retryInMs: backoff }, "Pull failed; retrying");
+        try {
+          await this.#sleeper.sleep(backoff, stop);
+        } catch {
+          break;
+        }
+        continue;
+      }
+      for (let i = 0; i < batch.length; i++) this.#start(batch[i]!);
+    }
+  }
+
+  #start(delivery: BrokerMessage): void {
+    this.#stats.pulled++;
+    this.#inFlight.add(delivery);
+    this.#handler(delivery, this.#abortHandlers.signal).then(
+      () => this.#finish(delivery),
+      (error: unknown) => {
+        this.#log?.error({ err: error, brokerId: delivery.id }, "Handler failed unexpectedly");
+        this.#finish(delivery);
+      },
+    );
+  }
+
+  #finish(delivery: BrokerMessage): void {
+    this.#inFlight.delete(delivery);
+    this.#slotFreed?.();
+    if (this.#idle !== undefined && this.#inFlight.size === 0) {
+      const idle = this.#idle;
+      this.#idle = undefined;
+      idle();
+    }
+  }
+}

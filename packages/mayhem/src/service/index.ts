@@ -1,0 +1,37 @@
+export type { Actions, MockActionsOptions } from "./actions.js";
+export { MockActions } from "./actions.js";
+export type { ConsumerOptions, DeliveryHandler } from "./consumer.js";
+export { Consumer } from "./consumer.js";
+export {
+  ErrorCodes,
+  MayhemError,
+  RestartFailedError,
+  SaveFailedError,
+  ShutdownError,
+} from "./errors.js";
+export type { ExceptionHandlerOptions, InstalledExceptionHandler } from "./exception-handler.js";
+export { installExceptionHandler } from "./exception-handler.js";
+export type { HandleOutcome, HandlerContext } from "./handler.js";
+export { extendDeadlineUntilDone, handleMessage, restartWithRetry } from "./handler.js";
+export type { ProcessBinding, ProcessBindingOptions } from "./process.js";
+export {
+  EXIT_AFTER_CRASH,
+  EXIT_DEADLINE_EXCEEDED,
+  SHUTDOWN_SIGNALS,
+  bindServiceToProcess,
+  signalExitCode,
+} from "./process.js";
+export type { PublisherOptions } from "./publisher.js";
+export { Publisher } from "./publisher.js";
+export { createRandom } from "./random.js";
+export type {
+  DeliveryOutcome,
+  ServiceHandle,
+  ServiceOptions,
+  ShutdownResult,
+} from "./service.js";
+export { runService, unitOfWorkName } from "./service.js";
+export type { Sleeper } from "./sleep.js";
+export { nextTurn, timerSleeper, yieldSleeper } from "./sleep.js";
+export type { ServiceStatsSnapshot } from "./stats.js";
+export { ServiceStats } from "./stats.js";
