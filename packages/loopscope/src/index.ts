@@ -18,8 +18,44 @@ export {
 export type { LoopscopeConfig } from "./config/index.js";
 
 // Tasks.
-export { spawn, currentTask, cancelTask, snapshotTasks, setDebugTracking } from "./tasks/index.js";
+export {
+  spawn,
+  currentTask,
+  cancelTask,
+  findTask,
+  pendingTaskCount,
+  snapshotTasks,
+  setDebugTracking,
+  isDebugTracking,
+} from "./tasks/index.js";
 export type { Task, SpawnOptions } from "./tasks/index.js";
+
+// Debug mode (LOOPSCOPE_DEBUG=1).
+export { setDebug, isDebug, blockingCallNames } from "./debug/index.js";
+export type { DebugOptions } from "./debug/index.js";
+
+// Production: the watchdog and loop metrics.
+export { startWatchdog, WatchdogError, loopBlockedStats } from "./watchdog/index.js";
+export type { Watchdog, WatchdogOptions, LoopBlockedStats } from "./watchdog/index.js";
+export {
+  startMetrics,
+  registerPrometheusMetrics,
+  servePrometheus,
+  PrometheusServerError,
+  createStatsdExporter,
+  registerOpenTelemetryMetrics,
+  PROMETHEUS_NAMES,
+  STATSD_NAMES,
+  OTEL_NAMES,
+} from "./metrics/index.js";
+export type {
+  MetricsOptions,
+  LoopMetrics,
+  LoopMetricsSample,
+  StatsdExporter,
+  StatsdTarget,
+  OpenTelemetryExporter,
+} from "./metrics/index.js";
 
 // Events.
 export { emit, onEvent, eventStats, configureEvents, flushEvents } from "./events/index.js";

@@ -48,7 +48,11 @@ try {
       prefetch,
       server: values.servers ?? "own nats-server",
       raw: { bestMs: round1(best(raw)), perSecond: perSecond(best(raw)), runsMs: raw.map(round1) },
-      broker: { bestMs: round1(best(broker)), perSecond: perSecond(best(broker)), runsMs: broker.map(round1) },
+      broker: {
+        bestMs: round1(best(broker)),
+        perSecond: perSecond(best(broker)),
+        runsMs: broker.map(round1),
+      },
       ratio: Number((best(raw) / best(broker)).toFixed(3)),
       goal: 0.5,
     }) + "\n",
@@ -64,7 +68,10 @@ async function rawCeiling(): Promise<number> {
   try {
     const jsm = await jetstreamManager(nc);
     await jsm.streams.add({ name: names.stream, subjects: [names.subject] });
-    await jsm.consumers.add(names.stream, { durable_name: names.durable, ack_policy: AckPolicy.Explicit });
+    await jsm.consumers.add(names.stream, {
+      durable_name: names.durable,
+      ack_policy: AckPolicy.Explicit,
+    });
     const js = jetstream(nc);
     await fill((data) => js.publish(names.subject, data).then(() => undefined));
     const consumer = await js.consumers.get(names.stream, names.durable);
@@ -140,7 +147,8 @@ function fresh(): { stream: string; subject: string; durable: string } {
 
 function positiveInt(name: string, value: string | undefined): number {
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 1) throw new TypeError(`--${name} must be a positive integer; received ${value}`);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new TypeError(`--${name} must be a positive integer; received ${value}`);
   return n;
 }
 

@@ -3,7 +3,10 @@ import { DEFAULT_CONFIG, configFromEnv } from "../config/index.js";
 import { configureEvents, emit, flushEvents } from "../events/index.js";
 import type { TaskDumpEvent } from "../report/index.js";
 import { renderDump } from "../report/index.js";
-import { setDebugTracking, snapshotTasks } from "../tasks/index.js";
+import { setDebug } from "../debug/index.js";
+import { startMetrics } from "../metrics/index.js";
+import { snapshotTasks, stopWatchingTasks } from "../tasks/index.js";
+import { startWatchdog } from "../watchdog/index.js";
 import { dumpFilePaths, writeFileAtomic } from "./dump-files.js";
 
 /** Something started with loopscope that must be stopped with it (watchdog, metrics). */
@@ -41,7 +44,7 @@ export function start(config?: Partial<LoopscopeConfig>): boolean {
   const resolved: LoopscopeConfig =
     config === undefined ? configFromEnv() : { ...DEFAULT_CONFIG, ...config };
   configureEvents({ stderr: true, file: resolved.eventsFile ?? "" });
-  if (resolved.debug) setDebugTracking(true);
+  if (resolved.debug) setDebug(true);
 
   const onDumpSignal = (): void => {
     // The dump is asynchronous; writeDump reports its own failures and never rejects here.
@@ -52,10 +55,17 @@ export function start(config?: Partial<LoopscopeConfig>): boolean {
   process.on("SIGUSR2", onDumpSignal);
 
   const services: Stoppable[] = [];
-  // --- wired by the lead: the production helpers -------------------------------
-  // services.push(startWatchdog({ slowMs: resolved.slowMs }));
-  // services.push(startMetrics(resolved));
-  // ------------------------------------------------------------------------------
+  try {
+    services.push(startWatchdog({ slowMs: resolved.slowMs }));
+  } catch (error) {
+    // A watchdog that cannot start (no worker threads) must not stop the application.
+    warnOnce("watchdog", error);
+  }
+  try {
+    services.push(startMetrics(resolved));
+  } catch (error) {
+    warnOnce("metrics", error);
+  }
 
   running = { config: resolved, onDumpSignal, services };
   return true;
@@ -70,7 +80,8 @@ export async function stop(): Promise<void> {
   if (current === undefined) return;
   running = undefined;
   process.removeListener("SIGUSR2", current.onDumpSignal);
-  if (current.config.debug) setDebugTracking(false);
+  if (current.config.debug) setDebug(false);
+  stopWatchingTasks();
   await Promise.allSettled(current.services.map((service) => service.stop()));
   await flushEvents();
   configureEvents({ stderr: false, file: "" });
@@ -112,4 +123,9 @@ export async function writeDump(): Promise<WrittenDump> {
   await writeFileAtomic(jsonFile, `${JSON.stringify(event)}\n`);
   await writeFileAtomic(textFile, text);
   return { event, text, textFile, jsonFile };
+}
+
+function warnOnce(what: string, error: unknown): void {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`loopscope: could not start the ${what}: ${message}\n`);
 }

@@ -2,7 +2,11 @@ export { startMetrics } from "./start.js";
 export type { MetricsOptions, LoopMetrics } from "./start.js";
 export type { LoopMetricsSample } from "./sample.js";
 export { registerPrometheusMetrics, servePrometheus, PrometheusServerError } from "./prometheus.js";
-export type { PrometheusExporter, PrometheusServer, PrometheusServerOptions } from "./prometheus.js";
+export type {
+  PrometheusExporter,
+  PrometheusServer,
+  PrometheusServerOptions,
+} from "./prometheus.js";
 export { createStatsdExporter } from "./statsd.js";
 export type { StatsdExporter, StatsdTarget } from "./statsd.js";
 export { registerOpenTelemetryMetrics } from "./otel.js";

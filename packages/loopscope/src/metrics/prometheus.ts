@@ -26,20 +26,45 @@ export interface PrometheusExporter {
  */
 export function registerPrometheusMetrics(registry: Registry): PrometheusExporter {
   const registers = [registry];
-  const gauge = (name: string, help: string): Gauge =>
-    new Gauge({ name, help, registers });
-  const counter = (name: string, help: string): Counter =>
-    new Counter({ name, help, registers });
+  const gauge = (name: string, help: string): Gauge => new Gauge({ name, help, registers });
+  const counter = (name: string, help: string): Counter => new Counter({ name, help, registers });
   const n = PROMETHEUS_NAMES;
-  const delayP50 = gauge(n.delayP50, "Event loop delay, 50th percentile over the last interval, in seconds.");
-  const delayP90 = gauge(n.delayP90, "Event loop delay, 90th percentile over the last interval, in seconds.");
-  const delayP99 = gauge(n.delayP99, "Event loop delay, 99th percentile over the last interval, in seconds.");
-  const delayMax = gauge(n.delayMax, "Event loop delay, maximum over the last interval, in seconds.");
-  const utilization = gauge(n.utilization, "Event loop utilisation over the last interval, 0 to 1.");
-  const blockedCount = counter(n.blockedCount, "Times the event loop was blocked for at least the threshold.");
-  const blockedTime = counter(n.blockedTime, "Time the event loop spent blocked for at least the threshold, in seconds.");
-  const tasksPending = gauge(n.tasksPending, "loopscope tasks pending at the end of the last interval.");
-  const eventsDropped = counter(n.eventsDropped, "loopscope diagnostic events dropped by bounded queues.");
+  const delayP50 = gauge(
+    n.delayP50,
+    "Event loop delay, 50th percentile over the last interval, in seconds.",
+  );
+  const delayP90 = gauge(
+    n.delayP90,
+    "Event loop delay, 90th percentile over the last interval, in seconds.",
+  );
+  const delayP99 = gauge(
+    n.delayP99,
+    "Event loop delay, 99th percentile over the last interval, in seconds.",
+  );
+  const delayMax = gauge(
+    n.delayMax,
+    "Event loop delay, maximum over the last interval, in seconds.",
+  );
+  const utilization = gauge(
+    n.utilization,
+    "Event loop utilisation over the last interval, 0 to 1.",
+  );
+  const blockedCount = counter(
+    n.blockedCount,
+    "Times the event loop was blocked for at least the threshold.",
+  );
+  const blockedTime = counter(
+    n.blockedTime,
+    "Time the event loop spent blocked for at least the threshold, in seconds.",
+  );
+  const tasksPending = gauge(
+    n.tasksPending,
+    "loopscope tasks pending at the end of the last interval.",
+  );
+  const eventsDropped = counter(
+    n.eventsDropped,
+    "loopscope diagnostic events dropped by bounded queues.",
+  );
   return {
     update(sample) {
       delayP50.set(sample.delayP50Ms / 1000);
@@ -87,7 +112,10 @@ export class PrometheusServerError extends LoopscopeError {}
  *
  * @throws TypeError naming the option when the host is not loopback and `allowRemote` is not set.
  */
-export function servePrometheus(registry: Registry, options: PrometheusServerOptions): PrometheusServer {
+export function servePrometheus(
+  registry: Registry,
+  options: PrometheusServerOptions,
+): PrometheusServer {
   const host = options.host ?? "127.0.0.1";
   if (!options.allowRemote && !isLoopback(host)) {
     throw new TypeError(
@@ -95,7 +123,9 @@ export function servePrometheus(registry: Registry, options: PrometheusServerOpt
     );
   }
   if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) {
-    throw new TypeError(`servePrometheus: options.port must be an integer 0..65535, got ${String(options.port)}`);
+    throw new TypeError(
+      `servePrometheus: options.port must be an integer 0..65535, got ${String(options.port)}`,
+    );
   }
   const expected = options.token === undefined ? undefined : Buffer.from(`Bearer ${options.token}`);
   const server = createServer((request, response) => {
@@ -144,7 +174,10 @@ async function answer(
     }
     if (expectedAuthorization !== undefined && !authorized(request, expectedAuthorization)) {
       response
-        .writeHead(401, { "www-authenticate": 'Bearer realm="loopscope"', "content-type": "text/plain" })
+        .writeHead(401, {
+          "www-authenticate": 'Bearer realm="loopscope"',
+          "content-type": "text/plain",
+        })
         .end("unauthorized\n");
       return;
     }
@@ -178,4 +211,3 @@ function isLoopback(host: string): boolean {
   const bare = host.replace(/^\[|\]$/g, "");
   return bare === "::1";
 }
-

@@ -76,7 +76,9 @@ export function startMetrics(options: MetricsOptions = {}): LoopMetrics {
     );
   }
   if (options.onSample !== undefined && typeof options.onSample !== "function") {
-    throw new TypeError(`startMetrics: options.onSample must be a function, got ${typeof options.onSample}`);
+    throw new TypeError(
+      `startMetrics: options.onSample must be a function, got ${typeof options.onSample}`,
+    );
   }
   const onError = options.onError ?? warnOnce();
   const exporters: Array<{ update(sample: LoopMetricsSample): void }> = [];
@@ -152,10 +154,14 @@ export function startMetrics(options: MetricsOptions = {}): LoopMetrics {
 
 function checkStatsd(target: StatsdTarget): StatsdTarget {
   if (typeof target.host !== "string" || target.host === "") {
-    throw new TypeError(`startMetrics: options.statsd.host must be a host name, got ${String(target.host)}`);
+    throw new TypeError(
+      `startMetrics: options.statsd.host must be a host name, got ${String(target.host)}`,
+    );
   }
   if (!Number.isInteger(target.port) || target.port <= 0 || target.port > 65535) {
-    throw new TypeError(`startMetrics: options.statsd.port must be an integer 1..65535, got ${String(target.port)}`);
+    throw new TypeError(
+      `startMetrics: options.statsd.port must be an integer 1..65535, got ${String(target.port)}`,
+    );
   }
   return target;
 }

@@ -61,7 +61,8 @@ export function createStatsdExporter(
         client.gauge(name("utilization"), round(sample.utilization, 4));
         client.increment(name("blockedCount"), sample.blockedCount);
         client.increment(name("blockedTime"), round(sample.blockedMs));
-        if (sample.tasksPending !== undefined) client.gauge(name("tasksPending"), sample.tasksPending);
+        if (sample.tasksPending !== undefined)
+          client.gauge(name("tasksPending"), sample.tasksPending);
         client.increment(name("eventsDropped"), sample.eventsDropped);
         // Send the interval's datagram now rather than on hot-shots' buffer timer.
         client.flush();

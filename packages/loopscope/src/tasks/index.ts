@@ -1,4 +1,4 @@
-export { spawn, currentTask, cancelTask, findTask } from "./task.js";
+export { spawn, currentTask, cancelTask, findTask, pendingTaskCount } from "./task.js";
 export type { Task, SpawnOptions } from "./task.js";
 export { snapshotTasks } from "./snapshot.js";
 export { setDebugTracking, isDebugTracking } from "./debug-hooks.js";

@@ -349,6 +349,11 @@ export function cancelTask(id: number, reason?: unknown): boolean {
 }
 
 /** The registered task with this id, if still pending. */
+/** How many tasks are pending (or running) now. */
+export function pendingTaskCount(): number {
+  return registry.size;
+}
+
 export function findTask(id: number): Task | undefined {
   return registry.get(id);
 }

@@ -1,11 +1,11 @@
-import type { Frame } from "../report/index.js";
+import type { Frame, TaskRef } from "../report/index.js";
 
 /** One block, before coalescing. */
 export interface BlockReport {
   readonly durationMs: number;
   readonly stack: readonly Frame[];
   readonly note?: string;
-  readonly task?: import("../report/index.js").TaskRef;
+  readonly task?: TaskRef;
 }
 
 /** What the coalescer hands on: a block, or several at the same place. */
@@ -59,14 +59,18 @@ export class BlockCoalescer {
   add(block: BlockReport, now: number = Date.now()): void {
     const key = siteKey(block.stack);
     const site = this.#sites.get(key);
-    if (site === undefined || (site.pending === 0 && now - site.windowStart >= this.#options.windowMs)) {
+    if (
+      site === undefined ||
+      (site.pending === 0 && now - site.windowStart >= this.#options.windowMs)
+    ) {
       if (site !== undefined) this.#sites.delete(key);
       this.#remember(key, { windowStart: now, pending: 0, longest: undefined });
       this.#options.report({ ...block, count: 1 });
       return;
     }
     site.pending++;
-    if (site.longest === undefined || block.durationMs > site.longest.durationMs) site.longest = block;
+    if (site.longest === undefined || block.durationMs > site.longest.durationMs)
+      site.longest = block;
     this.#schedule();
   }
 

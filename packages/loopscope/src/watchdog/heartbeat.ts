@@ -1,4 +1,4 @@
-/** Index of the beat sequence in the shared array (-1 tells the worker to stop). */
+/** Index of the beat sequence in the shared array. */
 export const SEQ_INDEX = 0;
 /** Index of the last beat's `process.hrtime.bigint()`. */
 export const TIME_INDEX = 1;
@@ -41,12 +41,11 @@ export class Heartbeat {
     return this.#seq;
   }
 
-  /** Stop beating and tell the watchdog thread to stop. */
+  /** Stop beating. */
   stop(): void {
     if (this.#timer === undefined) return;
     clearInterval(this.#timer);
     this.#timer = undefined;
-    Atomics.store(this.shared, SEQ_INDEX, -1n);
   }
 
   #beat(): void {

@@ -2,4 +2,4 @@ export { startWatchdog, WatchdogError } from "./watchdog.js";
 export type { Watchdog, WatchdogOptions } from "./watchdog.js";
 export { loopBlockedStats } from "./stats.js";
 export type { LoopBlockedStats } from "./stats.js";
-export { pendingTaskCount, currentTaskRef, tasksLoaded } from "./task-ref.js";
+export { pendingTaskCount, currentTaskRef } from "./task-ref.js";

@@ -55,6 +55,11 @@ const DEFAULT_WINDOW_MS = 10_000;
 const DEFAULT_MAX_SITES = 100;
 /** How long stop() waits for the worker before terminating it. */
 const STOP_GRACE_MS = 1_000;
+/** How long the exit handler blocks, at most, for the worker to disconnect its session. */
+const EXIT_DISCONNECT_MS = 200;
+/** Indexes in the control array shared with the worker (see worker-source.ts). */
+const STOP_INDEX = 0;
+const DISCONNECTED_INDEX = 1;
 
 let running: WatchdogImpl | undefined;
 
@@ -107,9 +112,16 @@ function checkOptions(options: WatchdogOptions): CheckedOptions {
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`startWatchdog: options must be an object, got ${String(options)}`);
   }
-  const { slowMs, coalesceWindowMs = DEFAULT_WINDOW_MS, maxSites = DEFAULT_MAX_SITES, onReport } = options;
+  const {
+    slowMs,
+    coalesceWindowMs = DEFAULT_WINDOW_MS,
+    maxSites = DEFAULT_MAX_SITES,
+    onReport,
+  } = options;
   if (!Number.isSafeInteger(slowMs) || slowMs <= 0) {
-    throw new TypeError(`startWatchdog: options.slowMs must be a positive integer, got ${String(slowMs)}`);
+    throw new TypeError(
+      `startWatchdog: options.slowMs must be a positive integer, got ${String(slowMs)}`,
+    );
   }
   if (!Number.isFinite(coalesceWindowMs) || coalesceWindowMs < 0) {
     throw new TypeError(
@@ -117,10 +129,14 @@ function checkOptions(options: WatchdogOptions): CheckedOptions {
     );
   }
   if (!Number.isSafeInteger(maxSites) || maxSites <= 0) {
-    throw new TypeError(`startWatchdog: options.maxSites must be a positive integer, got ${String(maxSites)}`);
+    throw new TypeError(
+      `startWatchdog: options.maxSites must be a positive integer, got ${String(maxSites)}`,
+    );
   }
   if (onReport !== undefined && typeof onReport !== "function") {
-    throw new TypeError(`startWatchdog: options.onReport must be a function, got ${typeof onReport}`);
+    throw new TypeError(
+      `startWatchdog: options.onReport must be a function, got ${typeof onReport}`,
+    );
   }
   return { slowMs, coalesceWindowMs, maxSites, onReport };
 }
@@ -139,6 +155,17 @@ class WatchdogImpl implements Watchdog {
   readonly #slot: CaptureSlot;
   readonly #coalescer: BlockCoalescer;
   #worker: Worker | undefined;
+  readonly #control = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
+  /**
+   * `process.exit()` with the worker's inspector session still connected makes Node print
+   * "Waiting for the debugger to disconnect...": ask the worker to disconnect, and wait
+   * for it, synchronously, as the process exits.
+   */
+  readonly #onExit = (): void => {
+    if (this.#worker === undefined) return;
+    this.#requestWorkerStop();
+    Atomics.wait(this.#control, DISCONNECTED_INDEX, 0, EXIT_DISCONNECT_MS);
+  };
   /** Why stacks are not captured, once known. */
   #noCaptureReason: string | undefined;
   #stopping: Promise<void> | undefined;
@@ -175,6 +202,7 @@ class WatchdogImpl implements Watchdog {
     this.#heartbeat.stop();
     this.#slot.uninstall();
     this.#coalescer.stop();
+    process.removeListener("exit", this.#onExit);
     const worker = this.#worker;
     this.#worker = undefined;
     if (running === this) running = undefined;
@@ -188,8 +216,13 @@ class WatchdogImpl implements Watchdog {
         clearTimeout(grace);
         resolve();
       });
-      worker.postMessage("stop");
+      this.#requestWorkerStop();
     });
+  }
+
+  #requestWorkerStop(): void {
+    Atomics.store(this.#control, STOP_INDEX, 1);
+    Atomics.notify(this.#control, STOP_INDEX);
   }
 
   #startWorker(): void {
@@ -202,6 +235,7 @@ class WatchdogImpl implements Watchdog {
         execArgv: [],
         workerData: {
           buffer: this.#heartbeat.shared.buffer,
+          control: this.#control.buffer,
           slowMs: this.#options.slowMs,
           symbol: CAPTURE_SYMBOL_KEY,
           sourceUrl: CAPTURE_SOURCE_URL,
@@ -215,10 +249,13 @@ class WatchdogImpl implements Watchdog {
       return;
     }
     worker.on("message", (message: unknown) => this.#onWorkerMessage(message));
-    worker.on("error", (error) => this.#fallBack(`the watchdog thread failed (${describe(error)})`));
+    worker.on("error", (error) =>
+      this.#fallBack(`the watchdog thread failed (${describe(error)})`),
+    );
     // After the listeners: adding a "message" listener refs the worker's port again.
     worker.unref();
     this.#worker = worker;
+    process.on("exit", this.#onExit);
   }
 
   #onWorkerMessage(message: unknown): void {
@@ -226,7 +263,7 @@ class WatchdogImpl implements Watchdog {
     const { type, reason } = message as { type?: unknown; reason?: unknown };
     if (type === "capture-unavailable" || type === "capture-failed") {
       this.#fallBack(`the inspector session failed (${String(reason)})`);
-      this.#worker?.postMessage("stop");
+      this.#requestWorkerStop();
     }
   }
 
@@ -265,7 +302,8 @@ class WatchdogImpl implements Watchdog {
     const block: { -readonly [K in keyof BlockReport]: BlockReport[K] } = { durationMs, stack };
     if (capture.task !== undefined) block.task = capture.task;
     if (stack.length === 0) {
-      block.note = "nothing could be captured during the block: the main thread was outside JavaScript";
+      block.note =
+        "nothing could be captured during the block: the main thread was outside JavaScript";
     } else if (capture.latencyMs > LATE_CAPTURE_MS) {
       block.note =
         `stack captured ${Math.round(capture.latencyMs)} ms after the block was detected: ` +
@@ -304,11 +342,11 @@ class WatchdogImpl implements Watchdog {
 function withoutCaptureFrames(frames: readonly Frame[]): readonly Frame[] {
   const first = frames[0];
   const isWrapper =
-    first !== undefined && (first.file === CAPTURE_SOURCE_URL || (first.file === "<anonymous>" && first.line === 0));
+    first !== undefined &&
+    (first.file === CAPTURE_SOURCE_URL || (first.file === "<anonymous>" && first.line === 0));
   return isWrapper ? frames.slice(1) : frames;
 }
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
-

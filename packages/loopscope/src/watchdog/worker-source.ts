@@ -13,8 +13,9 @@
  * stack while the block is still going on. One capture per stall: the beat counter says
  * which stall a capture belongs to. The Debugger domain is never enabled (it costs 5x).
  *
- * Shared memory (BigInt64Array): [0] beat sequence (-1 = stop), [1] time of the last beat
- * (`process.hrtime.bigint()`, one monotonic clock for all threads).
+ * Shared memory: `buffer` (BigInt64Array) [0] beat sequence, [1] time of the last beat
+ * (`process.hrtime.bigint()`, one monotonic clock for all threads); `control` (Int32Array)
+ * [0] stop request, [1] set once the session is disconnected.
  */
 export const WORKER_SOURCE = String.raw`
 "use strict";
@@ -24,8 +25,10 @@ const shared = new BigInt64Array(workerData.buffer);
 const slowNs = BigInt(workerData.slowMs) * 1000000n;
 const session = new inspector.Session();
 let connected = false;
+const control = new Int32Array(workerData.control);
+const STOP = 0;
+const DISCONNECTED = 1;
 let capturedSeq = -1n;
-let timer;
 let stopped = false;
 
 try {
@@ -47,10 +50,8 @@ function capture(seq, detectedAt) {
 }
 
 function tick() {
-  timer = undefined;
   if (stopped) return;
   const seq = Atomics.load(shared, 0);
-  if (seq < 0n) return stop();
   const last = Atomics.load(shared, 1);
   const now = process.hrtime.bigint();
   const age = now - last;
@@ -63,21 +64,30 @@ function tick() {
     // Nothing more to do for this stall; look again once a healthy beat could be stale.
     waitNs = slowNs;
   }
-  timer = setTimeout(tick, Math.max(1, Math.ceil(Number(waitNs) / 1e6)));
+  // Sleep on the stop flag rather than on a timer: the main thread's exit handler wakes
+  // us at once and waits (briefly) for the session to be disconnected.
+  const waited = Atomics.waitAsync(control, STOP, 0, Math.max(1, Math.ceil(Number(waitNs) / 1e6)));
+  if (waited.async) waited.value.then(wake);
+  else wake();
+}
+
+function wake() {
+  if (Atomics.load(control, STOP) !== 0) stop();
+  else tick();
 }
 
 function stop() {
   if (stopped) return;
   stopped = true;
-  if (timer !== undefined) clearTimeout(timer);
   // A session left connected at exit makes Node print "Waiting for the debugger to disconnect...".
   if (connected) session.disconnect();
   connected = false;
+  Atomics.store(control, DISCONNECTED, 1);
+  Atomics.notify(control, DISCONNECTED);
   parentPort.close();
 }
 
-parentPort.on("message", (message) => {
-  if (message === "stop") stop();
-});
+// Keeps this thread's loop alive while it watches (the main thread unrefs the worker).
+parentPort.on("message", () => undefined);
 tick();
 `;

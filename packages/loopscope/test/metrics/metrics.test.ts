@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { createSocket } from "node:dgram";
-import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -41,7 +40,7 @@ async function statsdListener() {
     wake?.();
   });
   return {
-    port: (socket.address() as AddressInfo).port,
+    port: socket.address().port,
     received,
     async waitFor(name: string) {
       while (!received.has(name)) await new Promise<void>((resolve) => (wake = resolve));
@@ -65,10 +64,14 @@ describe("loop metrics", () => {
       await blockOnce(120);
       const sample = metrics.collect();
       await listener.waitFor(`app.loop.${STATSD_NAMES.blockedCount}`);
-      const got = (key: keyof typeof STATSD_NAMES) => listener.received.get(`app.loop.${STATSD_NAMES[key]}`);
+      const got = (key: keyof typeof STATSD_NAMES) =>
+        listener.received.get(`app.loop.${STATSD_NAMES[key]}`);
       assert.deepEqual(got("blockedCount"), { value: 1, type: "c" });
       assert.equal(got("delayMax")?.type, "g");
-      assert.ok(got("delayMax")!.value >= 50, `max delay ${got("delayMax")?.value} ms after a 120 ms block`);
+      assert.ok(
+        got("delayMax")!.value >= 50,
+        `max delay ${got("delayMax")?.value} ms after a 120 ms block`,
+      );
       assert.equal(got("utilization")?.type, "g");
       assert.equal(got("blockedTime")?.value, Math.round(sample.blockedMs * 1000) / 1000);
       assert.equal(sample.blockedCount, 1);
@@ -95,7 +98,8 @@ describe("loop metrics", () => {
       assert.equal(response.status, 200);
       const body = await response.text();
       for (const name of Object.values(PROMETHEUS_NAMES)) {
-        if (name !== PROMETHEUS_NAMES.tasksPending) assert.match(body, new RegExp(`^${name} `, "m"), name);
+        if (name !== PROMETHEUS_NAMES.tasksPending)
+          assert.match(body, new RegExp(`^${name} `, "m"), name);
       }
       assert.match(body, new RegExp(`^${PROMETHEUS_NAMES.blockedCount} 1$`, "m"));
       assert.equal((await fetch(url.replace("/metrics", "/other"))).status, 404);
@@ -146,7 +150,9 @@ describe("loop metrics", () => {
     try {
       metrics.collect();
       const { resourceMetrics } = await reader.collect();
-      const names = resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics.map((m) => m.descriptor.name));
+      const names = resourceMetrics.scopeMetrics.flatMap((scope) =>
+        scope.metrics.map((m) => m.descriptor.name),
+      );
       assert.ok(names.includes(OTEL_NAMES.delayP99), names.join(", "));
       assert.ok(names.includes(OTEL_NAMES.utilization));
       assert.ok(names.includes(OTEL_NAMES.blockedCount));
@@ -157,7 +163,10 @@ describe("loop metrics", () => {
   });
 
   it("reject bad options with TypeErrors naming the option", () => {
-    assert.throws(() => startMetrics({ metricsIntervalMs: -1 }), /options\.metricsIntervalMs .* got -1/);
+    assert.throws(
+      () => startMetrics({ metricsIntervalMs: -1 }),
+      /options\.metricsIntervalMs .* got -1/,
+    );
     assert.throws(
       () => startMetrics({ statsd: { host: "127.0.0.1", port: 70000 } }),
       /options\.statsd\.port .* got 70000/,
@@ -169,12 +178,19 @@ describe("loop metrics", () => {
   });
 
   it("never keep the process alive", async () => {
-    const fixture = fileURLToPath(new URL("../fixtures/watchdog/metrics-forgotten.js", import.meta.url));
-    const { code, stdout } = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
-      execFile(process.execPath, [fixture], { timeout: 30_000 }, (error, out) =>
-        resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : null, stdout: out }),
-      );
-    });
+    const fixture = fileURLToPath(
+      new URL("../fixtures/watchdog/metrics-forgotten.js", import.meta.url),
+    );
+    const { code, stdout } = await new Promise<{ code: number | null; stdout: string }>(
+      (resolve) => {
+        execFile(process.execPath, [fixture], { timeout: 30_000 }, (error, out) =>
+          resolve({
+            code: error === null ? 0 : typeof error.code === "number" ? error.code : null,
+            stdout: out,
+          }),
+        );
+      },
+    );
     assert.equal(code, 0);
     assert.match(stdout, /^done http:\/\/127\.0\.0\.1:\d+\/metrics/);
   });

@@ -17,7 +17,10 @@ function collect(windowMs: number, maxSites = 10) {
 
 describe("BlockCoalescer", () => {
   it("reports the first block at a place at once and counts the repeats until the window ends", () => {
-    const clock = FakeTimers.install({ now: 1_000, toFake: ["setTimeout", "clearTimeout", "Date"] });
+    const clock = FakeTimers.install({
+      now: 1_000,
+      toFake: ["setTimeout", "clearTimeout", "Date"],
+    });
     try {
       const { reports, coalescer } = collect(10_000);
       coalescer.add({ durationMs: 120, stack: here });
@@ -44,7 +47,10 @@ describe("BlockCoalescer", () => {
   });
 
   it("reports at once again after a quiet window", () => {
-    const clock = FakeTimers.install({ now: 1_000, toFake: ["setTimeout", "clearTimeout", "Date"] });
+    const clock = FakeTimers.install({
+      now: 1_000,
+      toFake: ["setTimeout", "clearTimeout", "Date"],
+    });
     try {
       const { reports, coalescer } = collect(1_000);
       coalescer.add({ durationMs: 120, stack: here });

@@ -16,19 +16,33 @@ export interface FixtureRun {
 /** Run the blocking fixture in a child process (the watchdog is per process) and parse its report. */
 export function runFixture(args: string[], nodeArgs: string[] = []): Promise<FixtureRun> {
   if (!existsSync(BUILT)) {
-    throw new Error(`the fixture runs the built package: run \`npm run build\` at the repository root first (${BUILT} is missing)`);
+    throw new Error(
+      `the fixture runs the built package: run \`npm run build\` at the repository root first (${BUILT} is missing)`,
+    );
   }
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [...nodeArgs, FIXTURE, ...args], { timeout: 60_000 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === "number" ? error.code : null;
-      const line = stdout.trim().split("\n").at(-1) ?? "";
-      try {
-        const parsed = JSON.parse(line) as { capturesStacks: boolean; events: LoopBlockedEvent[] };
-        resolve({ code, stderr, ...parsed });
-      } catch {
-        reject(new Error(`fixture ${args.join(" ")} printed no report (exit ${String(code)}):\n${stdout}\n${stderr}`));
-      }
-    });
+    execFile(
+      process.execPath,
+      [...nodeArgs, FIXTURE, ...args],
+      { timeout: 60_000 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === "number" ? error.code : null;
+        const line = stdout.trim().split("\n").at(-1) ?? "";
+        try {
+          const parsed = JSON.parse(line) as {
+            capturesStacks: boolean;
+            events: LoopBlockedEvent[];
+          };
+          resolve({ code, stderr, ...parsed });
+        } catch {
+          reject(
+            new Error(
+              `fixture ${args.join(" ")} printed no report (exit ${String(code)}):\n${stdout}\n${stderr}`,
+            ),
+          );
+        }
+      },
+    );
   });
 }
 

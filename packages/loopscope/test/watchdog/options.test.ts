@@ -9,14 +9,18 @@ describe("startWatchdog options", () => {
       message: /options\.slowMs must be a positive integer, got 0/,
     });
     assert.throws(() => startWatchdog({ slowMs: 1.5 }), /options\.slowMs .* got 1\.5/);
-    assert.throws(() => startWatchdog({ slowMs: 100, maxSites: -1 }), /options\.maxSites .* got -1/);
+    assert.throws(
+      () => startWatchdog({ slowMs: 100, maxSites: -1 }),
+      /options\.maxSites .* got -1/,
+    );
   });
 
   it("refuses a second watchdog in the same process, and allows one after stop", async () => {
     const watchdog = startWatchdog({ slowMs: 100 });
     assert.throws(
       () => startWatchdog({ slowMs: 100 }),
-      (error: unknown) => error instanceof WatchdogError && error.code === "LOOPSCOPE_ERR_WATCHDOG_RUNNING",
+      (error: unknown) =>
+        error instanceof WatchdogError && error.code === "LOOPSCOPE_ERR_WATCHDOG_RUNNING",
     );
     const stopping = watchdog.stop();
     assert.equal(watchdog.stop(), stopping, "a second stop() joins the first");

@@ -76,6 +76,13 @@ describe("watchdog: the stack of whatever blocks the loop", () => {
     assert.doesNotMatch(run.stderr, /Waiting for the debugger/);
   });
 
+  it("disconnects its inspector session when the process calls process.exit()", async () => {
+    const run = await runFixture(["exit", "60"]);
+    assert.equal(run.code, 0);
+    assert.equal(run.events.length, 1);
+    assert.doesNotMatch(run.stderr, /Waiting for the debugger/);
+  });
+
   it("falls back to durations only, with one warning, when the inspector is taken", async () => {
     const run = await runFixture(["busy", "100"], ["--inspect=127.0.0.1:0"]);
     assert.equal(run.code, 0, run.stderr);

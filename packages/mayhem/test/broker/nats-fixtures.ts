@@ -4,8 +4,8 @@
  */
 import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import type { NatsBrokerOptions, NatsStats } from "../../src/broker/nats/index.js";
-import { NatsBroker } from "../../src/broker/nats/index.js";
+import type { NatsBroker, NatsBrokerOptions, NatsStats } from "../../src/broker/nats/index.js";
+import type { BrokerMessage } from "../../src/broker/types.js";
 
 let serial = 0;
 
@@ -102,7 +102,7 @@ export async function pullCount(
   broker: NatsBroker,
   count: number,
   expiresMs = 5_000,
-): Promise<import("../../src/broker/types.js").BrokerMessage[]> {
+): Promise<BrokerMessage[]> {
   const all = [];
   while (all.length < count) {
     const batch = await broker.pull({ max: count - all.length, expiresMs });

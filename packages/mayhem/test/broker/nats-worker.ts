@@ -37,5 +37,6 @@ while (!stopPulling.signal.aborted) {
     }, 20);
   }
   // Bounded in-flight work, as in the service.
-  while (inFlight.size >= 8 && !stopPulling.signal.aborted) await new Promise((r) => setTimeout(r, 5));
+  while (inFlight.size >= 8 && !stopPulling.signal.aborted)
+    await new Promise((r) => setTimeout(r, 5));
 }

@@ -22,349 +22,379 @@ import {
 
 const available = natsServerAvailable();
 
-describe("NatsBroker on a real nats-server", { skip: available === true ? false : available }, () => {
-  let server: NatsServer;
-  const open: NatsBroker[] = [];
+describe(
+  "NatsBroker on a real nats-server",
+  { skip: available === true ? false : available },
+  () => {
+    let server: NatsServer;
+    const open: NatsBroker[] = [];
 
-  before(async () => {
-    server = await NatsServer.start();
-  });
-  after(async () => {
-    await Promise.allSettled(open.map((b) => b.close()));
-    await server.dispose();
-  });
+    before(async () => {
+      server = await NatsServer.start();
+    });
+    after(async () => {
+      await Promise.allSettled(open.map((b) => b.close()));
+      await server.dispose();
+    });
 
-  async function broker(options: Partial<NatsBrokerOptions> = {}): Promise<NatsBroker> {
-    const b = await NatsBroker.connect({ servers: server.url, ...options });
-    open.push(b);
-    return b;
-  }
+    async function broker(options: Partial<NatsBrokerOptions> = {}): Promise<NatsBroker> {
+      const b = await NatsBroker.connect({ servers: server.url, ...options });
+      open.push(b);
+      return b;
+    }
 
-  it("acks: every message is delivered once and the ack floor reaches the last sequence", async () => {
-    const b = await broker(isolatedNames());
-    for (const text of ["a", "b", "c"]) await b.publish(encode(text));
-    const messages = await pullCount(b, 3);
-    assert.deepEqual(
-      messages.map((m) => [m.id, decode(m.data), m.deliveryAttempt]),
-      [
-        ["1", "a", 1],
-        ["2", "b", 1],
-        ["3", "c", 1],
-      ],
-    );
-    for (const m of messages) m.ack();
-    const stats = await allSettled(b, 3);
-    assert.equal(stats.messages, 3);
-    assert.equal(stats.redelivered, 0);
-    assert.deepEqual(await b.pull({ max: 1, expiresMs: 0 }), []);
-    const local = b.stats();
-    assert.equal(local.acked, 3);
-    assert.equal(local.outstanding, 0);
-    assert.equal(local.published, 3);
-  });
+    it("acks: every message is delivered once and the ack floor reaches the last sequence", async () => {
+      const b = await broker(isolatedNames());
+      for (const text of ["a", "b", "c"]) await b.publish(encode(text));
+      const messages = await pullCount(b, 3);
+      assert.deepEqual(
+        messages.map((m) => [m.id, decode(m.data), m.deliveryAttempt]),
+        [
+          ["1", "a", 1],
+          ["2", "b", 1],
+          ["3", "c", 1],
+        ],
+      );
+      for (const m of messages) m.ack();
+      const stats = await allSettled(b, 3);
+      assert.equal(stats.messages, 3);
+      assert.equal(stats.redelivered, 0);
+      assert.deepEqual(await b.pull({ max: 1, expiresMs: 0 }), []);
+      const local = b.stats();
+      assert.equal(local.acked, 3);
+      assert.equal(local.outstanding, 0);
+      assert.equal(local.published, 3);
+    });
 
-  it("nack redelivers with the next attempt number, and nack(delay) holds it back", async () => {
-    const b = await broker(isolatedNames());
-    await b.publish(encode("retry me"));
-    const [first] = await pullCount(b, 1);
-    assert.equal(first!.deliveryAttempt, 1);
-    first!.nack();
-    const [second] = await pullCount(b, 1);
-    assert.equal(second!.id, first!.id);
-    assert.equal(second!.deliveryAttempt, 2);
-    assert.equal(decode(second!.data), "retry me");
+    it("nack redelivers with the next attempt number, and nack(delay) holds it back", async () => {
+      const b = await broker(isolatedNames());
+      await b.publish(encode("retry me"));
+      const [first] = await pullCount(b, 1);
+      assert.equal(first!.deliveryAttempt, 1);
+      first!.nack();
+      const [second] = await pullCount(b, 1);
+      assert.equal(second!.id, first!.id);
+      assert.equal(second!.deliveryAttempt, 2);
+      assert.equal(decode(second!.data), "retry me");
 
-    // Redelivered within milliseconds without a delay (above), so with a 3 s delay
-    // nothing may arrive in the first second.
-    second!.nack(3_000);
-    assert.deepEqual(await b.pull({ max: 1, expiresMs: 1_000 }), []);
-    const [third] = await pullCount(b, 1, 10_000);
-    assert.equal(third!.deliveryAttempt, 3);
-    third!.ack();
-    await allSettled(b, 1);
-    assert.equal(b.stats().redelivered, 2);
-    assert.equal(b.stats().nacked, 2);
-  });
+      // Redelivered within milliseconds without a delay (above), so with a 3 s delay
+      // nothing may arrive in the first second.
+      second!.nack(3_000);
+      assert.deepEqual(await b.pull({ max: 1, expiresMs: 1_000 }), []);
+      const [third] = await pullCount(b, 1, 10_000);
+      assert.equal(third!.deliveryAttempt, 3);
+      third!.ack();
+      await allSettled(b, 1);
+      assert.equal(b.stats().redelivered, 2);
+      assert.equal(b.stats().nacked, 2);
+    });
 
-  it("extendDeadline (working()) keeps a slow message from being redelivered past the ack wait", async () => {
-    const names = isolatedNames();
-    const b = await broker({ ...names, ackWaitMs: 1_000 });
-    await b.publish(encode("slow"));
-    await b.publish(encode("abandoned"));
-    const [slow, abandoned] = await pullCount(b, 2);
-    assert.equal(decode(slow!.data), "slow");
-    // The slow one is extended every 300 ms; the abandoned one is left to expire.
-    const heartbeat = setInterval(() => slow!.extendDeadline(), 300);
-    try {
-      const redelivered = await pullCount(b, 1, 2_500);
-      assert.equal(redelivered.length, 1, "the abandoned message comes back after the ack wait");
-      assert.equal(redelivered[0]!.id, abandoned!.id);
-      assert.equal(redelivered[0]!.deliveryAttempt, 2);
-      redelivered[0]!.ack();
-      // Another 1.5 ack waits with the slow one still held: it must not come back.
+    it("extendDeadline (working()) keeps a slow message from being redelivered past the ack wait", async () => {
+      const names = isolatedNames();
+      const b = await broker({ ...names, ackWaitMs: 1_000 });
+      await b.publish(encode("slow"));
+      await b.publish(encode("abandoned"));
+      const [slow, abandoned] = await pullCount(b, 2);
+      assert.equal(decode(slow!.data), "slow");
+      // The slow one is extended every 300 ms; the abandoned one is left to expire.
+      const heartbeat = setInterval(() => slow!.extendDeadline(), 300);
+      try {
+        const redelivered = await pullCount(b, 1, 2_500);
+        assert.equal(redelivered.length, 1, "the abandoned message comes back after the ack wait");
+        assert.equal(redelivered[0]!.id, abandoned!.id);
+        assert.equal(redelivered[0]!.deliveryAttempt, 2);
+        redelivered[0]!.ack();
+        // Another 1.5 ack waits with the slow one still held: it must not come back.
+        assert.deepEqual(await b.pull({ max: 1, expiresMs: 1_500 }), []);
+      } finally {
+        clearInterval(heartbeat);
+      }
+      slow!.ack();
+      await allSettled(b, 2);
+      assert.equal(b.stats().redelivered, 1);
+    });
+
+    it("term stores a dead letter with its reason and is never redelivered", async () => {
+      const names = isolatedNames();
+      const b = await broker({ ...names, ackWaitMs: 1_000 });
+      await b.publish(encode("{not json"));
+      const [poison] = await pullCount(b, 1);
+      poison!.term("malformed: Unexpected token");
+      const stats = await allSettled(b, 1);
+      await eventually(
+        async () => (await b.serverStats()).deadLettered === 1,
+        "the dead letter is stored",
+      );
+      assert.equal(stats.redelivered, 0);
+      // Past the ack wait: a termed message does not come back.
       assert.deepEqual(await b.pull({ max: 1, expiresMs: 1_500 }), []);
-    } finally {
-      clearInterval(heartbeat);
-    }
-    slow!.ack();
-    await allSettled(b, 2);
-    assert.equal(b.stats().redelivered, 1);
-  });
 
-  it("term stores a dead letter with its reason and is never redelivered", async () => {
-    const names = isolatedNames();
-    const b = await broker({ ...names, ackWaitMs: 1_000 });
-    await b.publish(encode("{not json"));
-    const [poison] = await pullCount(b, 1);
-    poison!.term("malformed: Unexpected token");
-    const stats = await allSettled(b, 1);
-    await eventually(async () => (await b.serverStats()).deadLettered === 1, "the dead letter is stored");
-    assert.equal(stats.redelivered, 0);
-    // Past the ack wait: a termed message does not come back.
-    assert.deepEqual(await b.pull({ max: 1, expiresMs: 1_500 }), []);
-
-    const { nc, jsm } = await adminClient(server.url);
-    try {
-      const dead = await jsm.streams.getMessage(names.deadLetterStream, { last_by_subj: names.deadLetterSubject });
-      assert.ok(dead);
-      assert.equal(decode(dead.data), "{not json");
-      assert.equal(dead.header.get(DeadLetterHeader.reason), "malformed: Unexpected token");
-      assert.equal(dead.header.get(DeadLetterHeader.streamSequence), "1");
-      assert.equal(dead.header.get(DeadLetterHeader.deliveries), "1");
-      assert.equal(dead.header.get(DeadLetterHeader.stream), names.stream);
-    } finally {
-      await nc.close();
-    }
-    assert.equal(b.stats().terminated, 1);
-    assert.equal(b.stats().deadLettered, 1);
-  });
-
-  it("dead-letters after max deliveries, whether the last delivery is nacked or expires", async () => {
-    const names = isolatedNames();
-    const b = await broker({ ...names, ackWaitMs: 1_000, maxDeliver: 2 });
-    await b.publish(encode("nacked twice"));
-    await b.publish(encode("expires twice"));
-    // Settle each delivery as it arrives: nack one message every time, never settle the other.
-    const attempts = new Map<string, number[]>();
-    while ((await b.serverStats()).deadLettered < 2) {
-      for (const m of await b.pull({ max: 2, expiresMs: 500 })) {
-        const text = decode(m.data);
-        attempts.set(text, [...(attempts.get(text) ?? []), m.deliveryAttempt]);
-        if (text === "nacked twice") m.nack();
-      }
-    }
-    assert.deepEqual(attempts.get("nacked twice"), [1, 2]);
-    assert.deepEqual(attempts.get("expires twice"), [1, 2]);
-    const stats = await allSettled(b, 2);
-    await eventually(async () => (await b.serverStats()).deadLettered === 2, "both dead letters are stored");
-    assert.equal(stats.ackFloor, 2);
-
-    const { nc, jsm } = await adminClient(server.url);
-    try {
-      const reasons = new Map<string, string | undefined>();
-      for (const seq of [1, 2]) {
-        const dead = await jsm.streams.getMessage(names.deadLetterStream, { seq });
+      const { nc, jsm } = await adminClient(server.url);
+      try {
+        const dead = await jsm.streams.getMessage(names.deadLetterStream, {
+          last_by_subj: names.deadLetterSubject,
+        });
         assert.ok(dead);
-        reasons.set(decode(dead.data), dead.header.get(DeadLetterHeader.reason));
-        assert.equal(dead.header.get(DeadLetterHeader.deliveries), "2");
+        assert.equal(decode(dead.data), "{not json");
+        assert.equal(dead.header.get(DeadLetterHeader.reason), "malformed: Unexpected token");
+        assert.equal(dead.header.get(DeadLetterHeader.streamSequence), "1");
+        assert.equal(dead.header.get(DeadLetterHeader.deliveries), "1");
+        assert.equal(dead.header.get(DeadLetterHeader.stream), names.stream);
+      } finally {
+        await nc.close();
       }
-      assert.equal(reasons.get("nacked twice"), "nacked on delivery 2 of 2");
-      assert.equal(reasons.get("expires twice"), "ack deadline expired on delivery 2 of 2");
-    } finally {
-      await nc.close();
-    }
-    // Nothing handed to a puller a third time.
-    assert.deepEqual(await b.pull({ max: 1, expiresMs: 0 }), []);
-    assert.equal(b.stats().delivered, 4);
-  });
-
-  it("refuses an existing stream or consumer with a different config, naming the field", async () => {
-    const names = isolatedNames();
-    await (await broker({ ...names, ackWaitMs: 10_000, maxDeliver: 5 })).close();
-
-    const ackWait = await NatsBroker.connect({ servers: server.url, ...names, ackWaitMs: 5_000 }).then(
-      () => assert.fail("connected despite a different ack wait"),
-      (error: unknown) => error,
-    );
-    assert.ok(ackWait instanceof NatsConfigMismatchError);
-    assert.equal(ackWait.code, NatsBrokerErrorCode.configMismatch);
-    assert.equal(ackWait.code, "MAYHEM_ERR_NATS_CONFIG_MISMATCH");
-    assert.equal(ackWait.entity, "consumer");
-    assert.equal(ackWait.field, "ack_wait (ms)");
-    assert.equal(ackWait.expected, 5_000);
-    assert.equal(ackWait.actual, 10_000);
-    assert.match(ackWait.message, /ack_wait/);
-
-    await assert.rejects(NatsBroker.connect({ servers: server.url, ...names, maxDeliver: 3 }), {
-      code: "MAYHEM_ERR_NATS_CONFIG_MISMATCH",
-      field: "max_deliver (maxDeliver + 1)",
-      expected: 4,
-      actual: 6,
+      assert.equal(b.stats().terminated, 1);
+      assert.equal(b.stats().deadLettered, 1);
     });
-    await assert.rejects(NatsBroker.connect({ servers: server.url, ...names, subject: `${names.subject}.other` }), {
-      code: "MAYHEM_ERR_NATS_CONFIG_MISMATCH",
-      entity: "stream",
-      field: "subjects",
-    });
-    // The same config is reused, not refused.
-    await (await broker(names)).close();
-  });
 
-  it("rejects bad options with a TypeError naming the option and the value", async () => {
-    await assert.rejects(NatsBroker.connect({ servers: "http://x:1" }), {
-      name: "TypeError",
-      message: /NatsBrokerOptions\.servers .*'http:\/\/x:1'/,
-    });
-    await assert.rejects(NatsBroker.connect({ servers: server.url, ackWaitMs: -1 }), {
-      name: "TypeError",
-      message: /NatsBrokerOptions\.ackWaitMs .*-1/,
-    });
-    await assert.rejects(NatsBroker.connect({ servers: server.url, stream: "a.b" }), {
-      name: "TypeError",
-      message: /NatsBrokerOptions\.stream .*'a\.b'/,
-    });
-    const b = await broker(isolatedNames());
-    assert.throws(() => b.pull({ max: 0 }), { name: "TypeError", message: /PullOptions\.max .*0/ });
-  });
-
-  it("close() resolves waiting pulls with [], hands prefetched messages back at once, and is idempotent", async () => {
-    const names = isolatedNames();
-    // A long ack wait: whatever the second instance receives, it got from a nack, not an expiry.
-    const first = await broker({ ...names, ackWaitMs: 60_000, prefetch: 16 });
-    // Two ack-wait-free seconds at most: whatever arrives below came from a nack.
-    for (let i = 0; i < 10; i++) await first.publish(encode(`m${i}`));
-    const held = await pullCount(first, 3);
-    await eventually(() => first.stats().buffered === 7, "the rest is prefetched");
-    for (const m of held) m.nack(); // what the service does with in-flight work on shutdown
-    const closing = first.close();
-    assert.equal(first.close(), closing);
-    await closing;
-    assert.deepEqual(await first.pull({ max: 1 }), []);
-    await assert.rejects(first.publish(encode("late")), { code: "MAYHEM_ERR_NATS_CLOSED" });
-
-    const second = await broker({ ...names, ackWaitMs: 60_000 });
-    const taken = await pullCount(second, 10, 5_000);
-    assert.equal(taken.length, 10);
-    assert.deepEqual(taken.map((m) => decode(m.data)).sort(), Array.from({ length: 10 }, (_, i) => `m${i}`).sort());
-    for (const m of taken) m.ack();
-    await allSettled(second, 10);
-
-    const idle = await broker(isolatedNames());
-    const waiting = idle.pull({ max: 1 }); // nothing to deliver: resolves only on close
-    await idle.close();
-    assert.deepEqual(await waiting, []);
-  });
-
-  it("two instances on one durable consumer share the work; every message is acked", async () => {
-    const names = isolatedNames();
-    const a = await broker({ ...names, prefetch: 8 });
-    const b = await broker({ ...names, prefetch: 8 });
-    const total = 400;
-    await Promise.all(Array.from({ length: total }, (_, i) => a.publish(encode(String(i)))));
-    const seen = new Map<string, number>();
-    let remaining = total;
-    const work = async (instance: NatsBroker): Promise<number> => {
-      let done = 0;
-      while (remaining > 0) {
-        const batch = await instance.pull({ max: 4, expiresMs: 200 });
-        for (const m of batch) {
-          // Yield between messages, so that neither instance drains everything in one turn.
-          await new Promise((resolve) => setImmediate(resolve));
-          seen.set(m.id, (seen.get(m.id) ?? 0) + 1);
-          m.ack();
-          remaining--;
-          done++;
+    it("dead-letters after max deliveries, whether the last delivery is nacked or expires", async () => {
+      const names = isolatedNames();
+      const b = await broker({ ...names, ackWaitMs: 1_000, maxDeliver: 2 });
+      await b.publish(encode("nacked twice"));
+      await b.publish(encode("expires twice"));
+      // Settle each delivery as it arrives: nack one message every time, never settle the other.
+      const attempts = new Map<string, number[]>();
+      while ((await b.serverStats()).deadLettered < 2) {
+        for (const m of await b.pull({ max: 2, expiresMs: 500 })) {
+          const text = decode(m.data);
+          attempts.set(text, [...(attempts.get(text) ?? []), m.deliveryAttempt]);
+          if (text === "nacked twice") m.nack();
         }
       }
-      return done;
-    };
-    const [doneA, doneB] = await Promise.all([work(a), work(b)]);
-    assert.ok(doneA > 0, `instance A did no work (B did ${doneB})`);
-    assert.ok(doneB > 0, `instance B did no work (A did ${doneA})`);
-    assert.equal(seen.size, total);
-    assert.ok([...seen.values()].every((n) => n === 1), "no message was leased to both at once");
-    await allSettled(a, total);
-  });
+      assert.deepEqual(attempts.get("nacked twice"), [1, 2]);
+      assert.deepEqual(attempts.get("expires twice"), [1, 2]);
+      const stats = await allSettled(b, 2);
+      await eventually(
+        async () => (await b.serverStats()).deadLettered === 2,
+        "both dead letters are stored",
+      );
+      assert.equal(stats.ackFloor, 2);
 
-  it("reconnects when the server restarts mid-pull, logs once each way, and loses nothing", async () => {
-    const names = isolatedNames();
-    const logger = recordingLogger();
-    const b = await broker({ ...names, logger, reconnectTimeWaitMs: 100, ackWaitMs: 2_000 });
-    const total = 50;
-    for (let i = 0; i < total; i++) await b.publish(encode(String(i)));
-    const acked = new Set<string>();
-    for (const m of await pullCount(b, 10)) {
-      m.ack();
-      acked.add(decode(m.data));
-    }
-    await eventually(async () => (await b.serverStats()).ackFloor === 10, "the first ten acks are stored");
+      const { nc, jsm } = await adminClient(server.url);
+      try {
+        const reasons = new Map<string, string | undefined>();
+        for (const seq of [1, 2]) {
+          const dead = await jsm.streams.getMessage(names.deadLetterStream, { seq });
+          assert.ok(dead);
+          reasons.set(decode(dead.data), dead.header.get(DeadLetterHeader.reason));
+          assert.equal(dead.header.get(DeadLetterHeader.deliveries), "2");
+        }
+        assert.equal(reasons.get("nacked twice"), "nacked on delivery 2 of 2");
+        assert.equal(reasons.get("expires twice"), "ack deadline expired on delivery 2 of 2");
+      } finally {
+        await nc.close();
+      }
+      // Nothing handed to a puller a third time.
+      assert.deepEqual(await b.pull({ max: 1, expiresMs: 0 }), []);
+      assert.equal(b.stats().delivered, 4);
+    });
 
-    // A pull waits across the outage; the buffer it would be served from is kept.
-    await server.stop();
-    await eventually(() => !b.stats().connected, "the client notices the disconnect");
-    const during = b.pull({ max: 5, expiresMs: 30_000 });
-    await server.restart();
-    const resumed = await during;
-    assert.ok(resumed.length > 0);
-    for (const m of resumed) {
-      m.ack();
-      acked.add(decode(m.data));
-    }
-    while (acked.size < total) {
-      const batch = await b.pull({ max: 10, expiresMs: 10_000 });
-      assert.ok(batch.length > 0, `stalled with ${acked.size} of ${total} acked`);
-      for (const m of batch) {
+    it("refuses an existing stream or consumer with a different config, naming the field", async () => {
+      const names = isolatedNames();
+      await (await broker({ ...names, ackWaitMs: 10_000, maxDeliver: 5 })).close();
+
+      const ackWait = await NatsBroker.connect({
+        servers: server.url,
+        ...names,
+        ackWaitMs: 5_000,
+      }).then(
+        () => assert.fail("connected despite a different ack wait"),
+        (error: unknown) => error,
+      );
+      assert.ok(ackWait instanceof NatsConfigMismatchError);
+      assert.equal(ackWait.code, NatsBrokerErrorCode.configMismatch);
+      assert.equal(ackWait.code, "MAYHEM_ERR_NATS_CONFIG_MISMATCH");
+      assert.equal(ackWait.entity, "consumer");
+      assert.equal(ackWait.field, "ack_wait (ms)");
+      assert.equal(ackWait.expected, 5_000);
+      assert.equal(ackWait.actual, 10_000);
+      assert.match(ackWait.message, /ack_wait/);
+
+      await assert.rejects(NatsBroker.connect({ servers: server.url, ...names, maxDeliver: 3 }), {
+        code: "MAYHEM_ERR_NATS_CONFIG_MISMATCH",
+        field: "max_deliver (maxDeliver + 1)",
+        expected: 4,
+        actual: 6,
+      });
+      await assert.rejects(
+        NatsBroker.connect({ servers: server.url, ...names, subject: `${names.subject}.other` }),
+        {
+          code: "MAYHEM_ERR_NATS_CONFIG_MISMATCH",
+          entity: "stream",
+          field: "subjects",
+        },
+      );
+      // The same config is reused, not refused.
+      await (await broker(names)).close();
+    });
+
+    it("rejects bad options with a TypeError naming the option and the value", async () => {
+      await assert.rejects(NatsBroker.connect({ servers: "http://x:1" }), {
+        name: "TypeError",
+        message: /NatsBrokerOptions\.servers .*'http:\/\/x:1'/,
+      });
+      await assert.rejects(NatsBroker.connect({ servers: server.url, ackWaitMs: -1 }), {
+        name: "TypeError",
+        message: /NatsBrokerOptions\.ackWaitMs .*-1/,
+      });
+      await assert.rejects(NatsBroker.connect({ servers: server.url, stream: "a.b" }), {
+        name: "TypeError",
+        message: /NatsBrokerOptions\.stream .*'a\.b'/,
+      });
+      const b = await broker(isolatedNames());
+      assert.throws(() => b.pull({ max: 0 }), {
+        name: "TypeError",
+        message: /PullOptions\.max .*0/,
+      });
+    });
+
+    it("close() resolves waiting pulls with [], hands prefetched messages back at once, and is idempotent", async () => {
+      const names = isolatedNames();
+      // A long ack wait: whatever the second instance receives, it got from a nack, not an expiry.
+      const first = await broker({ ...names, ackWaitMs: 60_000, prefetch: 16 });
+      for (let i = 0; i < 10; i++) await first.publish(encode(`m${i}`));
+      const held = await pullCount(first, 3);
+      await eventually(() => first.stats().buffered === 7, "the rest is prefetched");
+      for (const m of held) m.nack(); // what the service does with in-flight work on shutdown
+      const closing = first.close();
+      assert.equal(first.close(), closing);
+      await closing;
+      assert.deepEqual(await first.pull({ max: 1 }), []);
+      await assert.rejects(first.publish(encode("late")), { code: "MAYHEM_ERR_NATS_CLOSED" });
+
+      const second = await broker({ ...names, ackWaitMs: 60_000 });
+      const taken = await pullCount(second, 10, 5_000);
+      assert.equal(taken.length, 10);
+      assert.deepEqual(
+        taken.map((m) => decode(m.data)).sort(),
+        Array.from({ length: 10 }, (_, i) => `m${i}`).sort(),
+      );
+      for (const m of taken) m.ack();
+      await allSettled(second, 10);
+
+      const idle = await broker(isolatedNames());
+      const waiting = idle.pull({ max: 1 }); // nothing to deliver: resolves only on close
+      await idle.close();
+      assert.deepEqual(await waiting, []);
+    });
+
+    it("two instances on one durable consumer share the work; every message is acked", async () => {
+      const names = isolatedNames();
+      const a = await broker({ ...names, prefetch: 8 });
+      const b = await broker({ ...names, prefetch: 8 });
+      const total = 400;
+      await Promise.all(Array.from({ length: total }, (_, i) => a.publish(encode(String(i)))));
+      const seen = new Map<string, number>();
+      let remaining = total;
+      const work = async (instance: NatsBroker): Promise<number> => {
+        let done = 0;
+        while (remaining > 0) {
+          const batch = await instance.pull({ max: 4, expiresMs: 200 });
+          for (const m of batch) {
+            // Yield between messages, so that neither instance drains everything in one turn.
+            await new Promise((resolve) => setImmediate(resolve));
+            seen.set(m.id, (seen.get(m.id) ?? 0) + 1);
+            m.ack();
+            remaining--;
+            done++;
+          }
+        }
+        return done;
+      };
+      const [doneA, doneB] = await Promise.all([work(a), work(b)]);
+      assert.ok(doneA > 0, `instance A did no work (B did ${doneB})`);
+      assert.ok(doneB > 0, `instance B did no work (A did ${doneA})`);
+      assert.equal(seen.size, total);
+      assert.ok(
+        [...seen.values()].every((n) => n === 1),
+        "no message was leased to both at once",
+      );
+      await allSettled(a, total);
+    });
+
+    it("reconnects when the server restarts mid-pull, logs once each way, and loses nothing", async () => {
+      const names = isolatedNames();
+      const logger = recordingLogger();
+      const b = await broker({ ...names, logger, reconnectTimeWaitMs: 100, ackWaitMs: 2_000 });
+      const total = 50;
+      for (let i = 0; i < total; i++) await b.publish(encode(String(i)));
+      const acked = new Set<string>();
+      for (const m of await pullCount(b, 10)) {
         m.ack();
         acked.add(decode(m.data));
       }
-    }
-    await allSettled(b, total);
-    const stats = b.stats();
-    assert.equal(stats.connected, true);
-    assert.equal(stats.disconnects, 1);
-    const warns = logger.lines.filter((l) => l.level === "warn");
-    const infos = logger.lines.filter((l) => l.level === "info");
-    assert.deepEqual(
-      warns.map((l) => l.msg),
-      ["nats: disconnected; pulling paused until the connection is back"],
-    );
-    assert.deepEqual(
-      infos.map((l) => l.msg),
-      ["nats: reconnected; pulling resumed"],
-    );
-  });
+      await eventually(
+        async () => (await b.serverStats()).ackFloor === 10,
+        "the first ten acks are stored",
+      );
 
-  it("natsStats() reads the same figures over its own connection", async () => {
-    const names = isolatedNames();
-    const b = await broker(names);
-    for (let i = 0; i < 4; i++) await b.publish(encode(String(i)));
-    const [m] = await pullCount(b, 1);
-    m!.ack();
-    await eventually(async () => (await b.serverStats()).ackFloor === 1, "the ack is stored");
-    const figures = await natsStats({
-      servers: server.url,
-      stream: names.stream,
-      durable: names.durable,
-      deadLetterStream: names.deadLetterStream,
+      // A pull waits across the outage; the buffer it would be served from is kept.
+      await server.stop();
+      await eventually(() => !b.stats().connected, "the client notices the disconnect");
+      const during = b.pull({ max: 5, expiresMs: 30_000 });
+      await server.restart();
+      const resumed = await during;
+      assert.ok(resumed.length > 0);
+      for (const m of resumed) {
+        m.ack();
+        acked.add(decode(m.data));
+      }
+      while (acked.size < total) {
+        const batch = await b.pull({ max: 10, expiresMs: 10_000 });
+        assert.ok(batch.length > 0, `stalled with ${acked.size} of ${total} acked`);
+        for (const m of batch) {
+          m.ack();
+          acked.add(decode(m.data));
+        }
+      }
+      await allSettled(b, total);
+      const stats = b.stats();
+      assert.equal(stats.connected, true);
+      assert.equal(stats.disconnects, 1);
+      const warns = logger.lines.filter((l) => l.level === "warn");
+      const infos = logger.lines.filter((l) => l.level === "info");
+      assert.deepEqual(
+        warns.map((l) => l.msg),
+        ["nats: disconnected; pulling paused until the connection is back"],
+      );
+      assert.deepEqual(
+        infos.map((l) => l.msg),
+        ["nats: reconnected; pulling resumed"],
+      );
     });
-    assert.equal(figures.stream, names.stream);
-    assert.equal(figures.consumer, names.durable);
-    assert.equal(figures.messages, 4);
-    assert.equal(figures.lastSeq, 4);
-    assert.equal(figures.ackFloor, 1);
-    assert.equal(figures.deadLettered, 0);
-    // Prefetched by the broker: delivered, not acked.
-    assert.equal(figures.pending + figures.ackPending, 3);
-    assert.deepEqual(Object.keys(figures).sort(), [
-      "ackFloor",
-      "ackPending",
-      "consumer",
-      "deadLettered",
-      "lastSeq",
-      "messages",
-      "pending",
-      "redelivered",
-      "stream",
-    ]);
-  });
-});
+
+    it("natsStats() reads the same figures over its own connection", async () => {
+      const names = isolatedNames();
+      const b = await broker(names);
+      for (let i = 0; i < 4; i++) await b.publish(encode(String(i)));
+      const [m] = await pullCount(b, 1);
+      m!.ack();
+      await eventually(async () => (await b.serverStats()).ackFloor === 1, "the ack is stored");
+      const figures = await natsStats({
+        servers: server.url,
+        stream: names.stream,
+        durable: names.durable,
+        deadLetterStream: names.deadLetterStream,
+      });
+      assert.equal(figures.stream, names.stream);
+      assert.equal(figures.consumer, names.durable);
+      assert.equal(figures.messages, 4);
+      assert.equal(figures.lastSeq, 4);
+      assert.equal(figures.ackFloor, 1);
+      assert.equal(figures.deadLettered, 0);
+      // Prefetched by the broker: delivered, not acked.
+      assert.equal(figures.pending + figures.ackPending, 3);
+      assert.deepEqual(Object.keys(figures).sort(), [
+        "ackFloor",
+        "ackPending",
+        "consumer",
+        "deadLettered",
+        "lastSeq",
+        "messages",
+        "pending",
+        "redelivered",
+        "stream",
+      ]);
+    });
+  },
+);

@@ -178,7 +178,9 @@ export class NatsServer {
       if (await greets(this.port)) return;
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
-    throw new Error(`nats-server did not accept connections within ${READY_TIMEOUT_MS} ms:\n${this.#output}`);
+    throw new Error(
+      `nats-server did not accept connections within ${READY_TIMEOUT_MS} ms:\n${this.#output}`,
+    );
   }
 
   async #signal(signal: NodeJS.Signals): Promise<void> {

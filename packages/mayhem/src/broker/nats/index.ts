@@ -1,5 +1,10 @@
 export { DeadLetterHeader } from "./dead-letter.js";
-export { NatsBrokerClosedError, NatsBrokerError, NatsBrokerErrorCode, NatsConfigMismatchError } from "./errors.js";
+export {
+  NatsBrokerClosedError,
+  NatsBrokerError,
+  NatsBrokerErrorCode,
+  NatsConfigMismatchError,
+} from "./errors.js";
 export { NatsBroker } from "./nats-broker.js";
 export { natsBrokerDefaults } from "./options.js";
 export { serverMaxDeliver } from "./setup.js";

@@ -83,7 +83,12 @@ export class NatsLease implements BrokerMessage {
   term(reason?: string): void {
     if (!this.#settle()) return;
     this.owner.counters.terminated++;
-    this.owner.deadLetter(this.msg, this.streamSequence, this.deliveryAttempt, reason ?? "terminated");
+    this.owner.deadLetter(
+      this.msg,
+      this.streamSequence,
+      this.deliveryAttempt,
+      reason ?? "terminated",
+    );
   }
 
   extendDeadline(): void {

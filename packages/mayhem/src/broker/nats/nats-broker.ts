@@ -33,8 +33,10 @@ const STALE_SHARE = 0.9;
 const REFRESH_SHARE = 0.5;
 /** How long `close()` lets the connection drain before closing it outright. */
 const DRAIN_TIMEOUT_MS = 5_000;
-/** Pause before restarting a consumer iterator that ended on an error. */
-const CONSUME_RETRY_MS = 1_000;
+/** Pause before another fetch after one failed while connected. */
+const FETCH_RETRY_MS = 1_000;
+/** How long one fetch waits on an empty stream before the pump asks again. */
+const FETCH_EXPIRES_MS = 1_000;
 
 /** {@link BrokerStats} plus what only the NATS broker knows. */
 export interface NatsBrokerStats extends BrokerStats {
@@ -97,8 +99,9 @@ export class NatsBroker implements Broker, LeaseOwner {
   #disconnects = 0;
   #closing = false;
   #closed: Promise<void> | undefined;
-  #messages: ConsumerMessages | undefined;
+  #fetch: ConsumerMessages | undefined;
   #wakeRetry: (() => void) | undefined;
+  #wakeConnected: (() => void) | undefined;
   readonly #pump: Promise<void>;
   readonly #statusWatch: Promise<void>;
 
@@ -237,7 +240,12 @@ export class NatsBroker implements Broker, LeaseOwner {
     this.#deadLetters.add(stored);
   }
 
-  async #storeDeadLetter(msg: JsMsg, streamSequence: number, deliveries: number, reason: string): Promise<void> {
+  async #storeDeadLetter(
+    msg: JsMsg,
+    streamSequence: number,
+    deliveries: number,
+    reason: string,
+  ): Promise<void> {
     const { stream, deadLetterSubject } = this.#options;
     try {
       await this.#js.publish(deadLetterSubject, msg.data, {
@@ -254,7 +262,10 @@ export class NatsBroker implements Broker, LeaseOwner {
       return;
     }
     this.counters.deadLettered++;
-    this.#options.logger.warn({ streamSequence, deliveries, reason }, "nats: message dead-lettered");
+    this.#options.logger.warn(
+      { streamSequence, deliveries, reason },
+      "nats: message dead-lettered",
+    );
     try {
       msg.term();
     } catch {
@@ -263,36 +274,49 @@ export class NatsBroker implements Broker, LeaseOwner {
   }
 
   /**
-   * Feeds the prefetch buffer from a `consume()` iterator. Iterating is what
-   * lets the client send its next pull request, so while the buffer is full
-   * and the pump waits, the server sends nothing more.
+   * Feeds the prefetch buffer with fetches of at most its free room, one at a
+   * time. Credit-based rather than `consume()`: the client never holds more
+   * than `prefetch` messages, and on close no request is left asking for more
+   * (`consume()` would send its next pull request as its queue is drained).
    */
   async #runPump(): Promise<void> {
     while (!this.#closing) {
-      try {
-        const messages = await this.#consumer.consume({ max_messages: this.#buffer.capacity });
-        this.#messages = messages;
-        for await (const msg of messages) {
-          this.#accept(msg);
-          if (this.#buffer.full && !this.#closing) await this.#buffer.room();
-        }
-      } catch (error) {
-        if (!this.#closing) {
-          this.#options.logger.error({ err: error }, "nats: consumer stopped; restarting it");
-        }
+      if (!this.#connected) {
+        await this.#untilConnected();
+        continue;
       }
-      this.#messages = undefined;
-      if (!this.#closing) await this.#pauseBeforeRetry();
+      if (!this.#buffer.low) {
+        await this.#buffer.room();
+        continue;
+      }
+      try {
+        const fetch = await this.#consumer.fetch({
+          max_messages: this.#buffer.free,
+          expires: FETCH_EXPIRES_MS,
+        });
+        this.#fetch = fetch;
+        for await (const msg of fetch) this.#accept(msg);
+      } catch (error) {
+        // Missed heartbeats while disconnected end a fetch: wait for the connection instead.
+        if (!this.#closing && this.#connected) {
+          this.#options.logger.error({ err: error }, "nats: fetch failed; retrying");
+          await this.#pauseBeforeRetry();
+        }
+      } finally {
+        this.#fetch = undefined;
+      }
     }
+  }
+
+  #untilConnected(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#wakeConnected = resolve;
+    });
   }
 
   #accept(msg: JsMsg): void {
     const info = msg.info;
     this.#serverPending = info.pending;
-    if (this.#closing) {
-      this.#nakSafely(msg);
-      return;
-    }
     if (info.deliveryCount > this.maxDeliver) {
       // The consumer's extra delivery (see serverMaxDeliver): the last lease expired.
       this.counters.expired++;
@@ -364,10 +388,16 @@ export class NatsBroker implements Broker, LeaseOwner {
       if (status.type === "disconnect" && this.#connected) {
         this.#connected = false;
         this.#disconnects++;
-        logger.warn({ server: status.server }, "nats: disconnected; pulling paused until the connection is back");
+        logger.warn(
+          { server: status.server },
+          "nats: disconnected; pulling paused until the connection is back",
+        );
       } else if (status.type === "reconnect" && !this.#connected) {
         this.#connected = true;
         logger.info({ server: status.server }, "nats: reconnected; pulling resumed");
+        // A fetch sent before the outage has no request on the server any more.
+        this.#fetch?.stop();
+        this.#wakeConnectedPump();
         this.#serveWaiters();
       }
     }
@@ -376,20 +406,24 @@ export class NatsBroker implements Broker, LeaseOwner {
   async #shutdown(): Promise<void> {
     this.#closing = true;
     for (const waiter of [...this.#waiters]) waiter.finish([]);
-    for (const item of this.#buffer.takeAll()) this.#nakSafely(item.msg);
     this.#buffer.release();
     this.#wakeRetry?.();
+    this.#wakeConnectedPump();
     for (const wake of this.#publishSlots.splice(0)) wake();
+    // A pull request cannot be withdrawn: the server fills it until it expires.
+    // Nacking while it is open would send the messages straight back to this
+    // closing instance, so the pump lets the last fetch end first (filled or
+    // expired, within FETCH_EXPIRES_MS), keeping what it brings in the buffer.
+    await this.#pump;
+    // Now hand back what was fetched but never pulled: another instance gets it at once.
+    for (const item of this.#buffer.takeAll()) this.#nakSafely(item.msg);
     await Promise.allSettled([...this.#deadLetters]);
     await this.#drainConnection();
-    this.#messages?.stop();
-    await this.#pump;
     await this.#statusWatch;
   }
 
   /**
-   * Drains (the consumer's inbox first: what it still holds reaches the pump,
-   * which nacks it) then closes. A drain needs the server: when the connection
+   * Drains (sending the nacks and acks still buffered) then closes. A drain needs the server: when the connection
    * is down, or the drain takes too long, the connection is closed outright.
    */
   async #drainConnection(): Promise<void> {
@@ -410,6 +444,12 @@ export class NatsBroker implements Broker, LeaseOwner {
     await this.#nc.close().catch(() => undefined);
   }
 
+  #wakeConnectedPump(): void {
+    const wake = this.#wakeConnected;
+    this.#wakeConnected = undefined;
+    wake?.();
+  }
+
   #nakSafely(msg: JsMsg): void {
     try {
       msg.nak();
@@ -425,7 +465,7 @@ export class NatsBroker implements Broker, LeaseOwner {
         this.#wakeRetry = undefined;
         resolve();
       };
-      const timer = setTimeout(done, CONSUME_RETRY_MS);
+      const timer = setTimeout(done, FETCH_RETRY_MS);
       this.#wakeRetry = done;
     });
   }

@@ -106,17 +106,28 @@ export function resolveNatsBrokerOptions(options: NatsBrokerOptions): ResolvedNa
   const servers = parseServers(options.servers);
   const stream = nameOption("stream", options.stream ?? natsBrokerDefaults.stream);
   const durable = nameOption("durable", options.durable ?? natsBrokerDefaults.durable);
-  const deadLetterStream = nameOption("deadLetterStream", options.deadLetterStream ?? `${stream}_DEAD`);
+  const deadLetterStream = nameOption(
+    "deadLetterStream",
+    options.deadLetterStream ?? `${stream}_DEAD`,
+  );
   const subject = subjectOption("subject", options.subject ?? natsBrokerDefaults.subject);
   const deadLetterSubject = subjectOption(
     "deadLetterSubject",
     options.deadLetterSubject ?? natsBrokerDefaults.deadLetterSubject,
   );
   if (deadLetterSubject === subject) {
-    throw optionError("deadLetterSubject", `a subject other than subject (${describe(subject)})`, deadLetterSubject);
+    throw optionError(
+      "deadLetterSubject",
+      `a subject other than subject (${describe(subject)})`,
+      deadLetterSubject,
+    );
   }
   if (deadLetterStream === stream) {
-    throw optionError("deadLetterStream", `a stream other than stream (${describe(stream)})`, deadLetterStream);
+    throw optionError(
+      "deadLetterStream",
+      `a stream other than stream (${describe(stream)})`,
+      deadLetterStream,
+    );
   }
   const logger = options.logger ?? silentLogger;
   if (
@@ -126,10 +137,15 @@ export function resolveNatsBrokerOptions(options: NatsBrokerOptions): ResolvedNa
     typeof logger.warn !== "function" ||
     typeof logger.error !== "function"
   ) {
-    throw optionError("logger", "an object with info(), warn() and error() (a pino logger)", logger);
+    throw optionError(
+      "logger",
+      "an object with info(), warn() and error() (a pino logger)",
+      logger,
+    );
   }
   const name = options.name ?? natsBrokerDefaults.name;
-  if (typeof name !== "string" || name === "") throw optionError("name", "a non-empty string", name);
+  if (typeof name !== "string" || name === "")
+    throw optionError("name", "a non-empty string", name);
   return {
     servers,
     stream,
@@ -139,9 +155,17 @@ export function resolveNatsBrokerOptions(options: NatsBrokerOptions): ResolvedNa
     maxDeliver: integerOption("maxDeliver", options.maxDeliver ?? natsBrokerDefaults.maxDeliver, 1),
     deadLetterSubject,
     deadLetterStream,
-    maxAckPending: integerOption("maxAckPending", options.maxAckPending ?? natsBrokerDefaults.maxAckPending, 1),
+    maxAckPending: integerOption(
+      "maxAckPending",
+      options.maxAckPending ?? natsBrokerDefaults.maxAckPending,
+      1,
+    ),
     prefetch: integerOption("prefetch", options.prefetch ?? natsBrokerDefaults.prefetch, 1),
-    publishWindow: integerOption("publishWindow", options.publishWindow ?? natsBrokerDefaults.publishWindow, 1),
+    publishWindow: integerOption(
+      "publishWindow",
+      options.publishWindow ?? natsBrokerDefaults.publishWindow,
+      1,
+    ),
     reconnectTimeWaitMs: integerOption(
       "reconnectTimeWaitMs",
       options.reconnectTimeWaitMs ?? natsBrokerDefaults.reconnectTimeWaitMs,
@@ -161,7 +185,10 @@ export function validatePullOptions(options: PullOptions): void {
   if (typeof max !== "number" || !Number.isSafeInteger(max) || max < 1) {
     throw new TypeError(`PullOptions.max must be a positive integer; received ${describe(max)}`);
   }
-  if (expiresMs !== undefined && (typeof expiresMs !== "number" || !Number.isFinite(expiresMs) || expiresMs < 0)) {
+  if (
+    expiresMs !== undefined &&
+    (typeof expiresMs !== "number" || !Number.isFinite(expiresMs) || expiresMs < 0)
+  ) {
     throw new TypeError(
       `PullOptions.expiresMs must be a non-negative finite number of milliseconds; received ${describe(expiresMs)}`,
     );
@@ -192,14 +219,22 @@ function parseServers(value: unknown): string[] {
 
 function nameOption(name: keyof NatsBrokerOptions, value: unknown): string {
   if (typeof value !== "string" || !NAME_PATTERN.test(value)) {
-    throw optionError(name, "a JetStream name without whitespace, '.', '*', '>', '/' or '\\'", value);
+    throw optionError(
+      name,
+      "a JetStream name without whitespace, '.', '*', '>', '/' or '\\'",
+      value,
+    );
   }
   return value;
 }
 
 function subjectOption(name: keyof NatsBrokerOptions, value: unknown): string {
   if (typeof value !== "string" || !SUBJECT_PATTERN.test(value)) {
-    throw optionError(name, "a NATS subject such as 'mayhem.restart' (no wildcards or whitespace)", value);
+    throw optionError(
+      name,
+      "a NATS subject such as 'mayhem.restart' (no wildcards or whitespace)",
+      value,
+    );
   }
   return value;
 }
@@ -212,7 +247,9 @@ function integerOption(name: keyof NatsBrokerOptions, value: unknown, min: numbe
 }
 
 function optionError(name: keyof NatsBrokerOptions, expected: string, value: unknown): TypeError {
-  return new TypeError(`NatsBrokerOptions.${name} must be ${expected}; received ${describe(value)}`);
+  return new TypeError(
+    `NatsBrokerOptions.${name} must be ${expected}; received ${describe(value)}`,
+  );
 }
 
 /** Formats a received value for an error message, short and unambiguous (strings quoted). */

@@ -11,9 +11,9 @@ export interface Prefetched {
 
 /**
  * First-in first-out holding area between the JetStream consumer and `pull()`.
- * Bounded: the pump that fills it waits on {@link PrefetchBuffer.room} once it
- * holds `capacity` messages, and while it waits the client sends the server no
- * new pull request, so the server stops delivering.
+ * Bounded: the pump asks the server for at most `capacity - size` messages at a
+ * time, and only once the buffer has drained to its low-water mark (half the
+ * capacity), so a fetch is in flight while the other half is being pulled.
  */
 export class PrefetchBuffer {
   #items: Prefetched[] = [];
@@ -26,8 +26,14 @@ export class PrefetchBuffer {
     return this.#items.length - this.#head;
   }
 
-  get full(): boolean {
-    return this.size >= this.capacity;
+  /** Room for a worthwhile fetch: drained to half the capacity or less. */
+  get low(): boolean {
+    return this.size <= this.capacity >> 1;
+  }
+
+  /** How many messages the next fetch may bring. */
+  get free(): number {
+    return Math.max(0, this.capacity - this.size);
   }
 
   push(item: Prefetched): void {
@@ -44,7 +50,7 @@ export class PrefetchBuffer {
       this.#items = this.#items.slice(this.#head);
       this.#head = 0;
     }
-    if (this.#roomWaiter !== undefined && !this.full) this.#wakePump();
+    if (this.#roomWaiter !== undefined && this.low) this.#wakePump();
     return item;
   }
 
@@ -57,15 +63,15 @@ export class PrefetchBuffer {
     return all;
   }
 
-  /** Resolves once the buffer has room, or when {@link PrefetchBuffer.release} is called. */
+  /** Resolves once the buffer is {@link PrefetchBuffer.low}, or when {@link PrefetchBuffer.release} is called. */
   room(): Promise<void> {
-    if (!this.full) return Promise.resolve();
+    if (this.low) return Promise.resolve();
     return new Promise((resolve) => {
       this.#roomWaiter = resolve;
     });
   }
 
-  /** Wakes a pump waiting for room (on close). */
+  /** Wakes a pump waiting for room (on close, or on reconnect). */
   release(): void {
     this.#wakePump();
   }

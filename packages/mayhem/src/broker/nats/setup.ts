@@ -26,7 +26,10 @@ export function serverMaxDeliver(maxDeliver: number): number {
 }
 
 /** Creates the work stream, the dead-letter stream and the durable consumer, or checks that they match. */
-export async function ensureTopology(jsm: JetStreamManager, options: ResolvedNatsBrokerOptions): Promise<void> {
+export async function ensureTopology(
+  jsm: JetStreamManager,
+  options: ResolvedNatsBrokerOptions,
+): Promise<void> {
   await ensureStream(jsm, options.stream, options.subject);
   await ensureStream(jsm, options.deadLetterStream, options.deadLetterSubject);
   await ensureConsumer(jsm, options);
@@ -54,7 +57,10 @@ function checkStream(info: StreamInfo, subject: string): void {
   }
 }
 
-async function ensureConsumer(jsm: JetStreamManager, options: ResolvedNatsBrokerOptions): Promise<void> {
+async function ensureConsumer(
+  jsm: JetStreamManager,
+  options: ResolvedNatsBrokerOptions,
+): Promise<void> {
   const wanted: Partial<ConsumerConfig> = {
     durable_name: options.durable,
     ack_policy: AckPolicy.Explicit,
@@ -105,7 +111,11 @@ function checkConsumer(info: ConsumerInfo, options: ResolvedNatsBrokerOptions): 
  * instances start together, one `add` may lose the race: then the winner's
  * entity is read back and checked like any existing one.
  */
-async function getOrCreate<T>(read: () => Promise<T>, create: () => Promise<T>, notFoundCode: number): Promise<T> {
+async function getOrCreate<T>(
+  read: () => Promise<T>,
+  create: () => Promise<T>,
+  notFoundCode: number,
+): Promise<T> {
   try {
     return await read();
   } catch (error) {

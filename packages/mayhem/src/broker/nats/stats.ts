@@ -1,4 +1,9 @@
-import { JetStreamApiCodes, JetStreamApiError, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+import {
+  JetStreamApiCodes,
+  JetStreamApiError,
+  jetstreamManager,
+  type JetStreamManager,
+} from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { natsBrokerDefaults, resolveNatsBrokerOptions } from "./options.js";
 
@@ -53,7 +58,11 @@ export async function natsStats(options: NatsStatsOptions): Promise<NatsStats> {
     durable: options.durable,
     deadLetterStream: options.deadLetterStream,
   });
-  const nc = await connect({ servers: resolved.servers, name: `${resolved.name}-stats`, reconnect: false });
+  const nc = await connect({
+    servers: resolved.servers,
+    name: `${resolved.name}-stats`,
+    reconnect: false,
+  });
   try {
     return await readNatsStats(await jetstreamManager(nc), resolved);
   } finally {
@@ -62,7 +71,10 @@ export async function natsStats(options: NatsStatsOptions): Promise<NatsStats> {
 }
 
 /** Reads the figures over an existing JetStream manager. */
-export async function readNatsStats(jsm: JetStreamManager, names: NatsStatsNames): Promise<NatsStats> {
+export async function readNatsStats(
+  jsm: JetStreamManager,
+  names: NatsStatsNames,
+): Promise<NatsStats> {
   const [stream, consumer, deadLettered] = await Promise.all([
     jsm.streams.info(names.stream),
     jsm.consumers.info(names.stream, names.durable),
@@ -86,7 +98,8 @@ async function deadLetterCount(jsm: JetStreamManager, stream: string): Promise<n
     return (await jsm.streams.info(stream)).state.messages;
   } catch (error) {
     // No dead-letter stream yet (no broker has started): nothing was dead-lettered.
-    if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound) return 0;
+    if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound)
+      return 0;
     throw error;
   }
 }
