@@ -1,5 +1,5 @@
 import type { Frame, TaskDumpEvent, TaskSnapshot } from "./types.js";
-import { renderFrames } from "./render.js";
+import { formatMs, renderFrames } from "./render.js";
 
 /** Names listed per group; the rest are counted. */
 const NAMES_PER_GROUP = 5;
@@ -36,7 +36,12 @@ export function renderDump(dump: TaskDumpEvent): string {
   };
 
   const groups = new Map<string, Group>();
+  const hidden: TaskSnapshot[] = [];
   for (const task of dump.tasks) {
+    if (task.internal === true) {
+      hidden.push(task);
+      continue;
+    }
     const at = task.awaiting === undefined ? "" : render(task.awaiting.at);
     const key = `${task.state}\u0000${kindKey(task)}\u0000${at}\u0000${render(task.createdAt)}`;
     let group = groups.get(key);
@@ -50,14 +55,37 @@ export function renderDump(dump: TaskDumpEvent): string {
     (a, b) => b.tasks.length - a.tasks.length || oldest(b) - oldest(a),
   );
 
-  const lines = header(dump, groups.size);
+  const lines = header(dump, dump.tasks.length - hidden.length, groups.size);
   for (const group of ordered) {
     lines.push("");
     lines.push(
       ...(group.tasks.length === 1 ? single(group.tasks[0]!, render) : many(group, render)),
     );
   }
+  if (hidden.length > 0) lines.push("", hiddenLine(hidden));
   return lines.join("\n");
+}
+
+/**
+ * Node's own pending async calls (module loading, ...) are not the application's: one
+ * line says how many and of what kind; the JSON event still lists them.
+ */
+function hiddenLine(hidden: readonly TaskSnapshot[]): string {
+  const kinds = new Set<string>();
+  for (const task of hidden) kinds.add(internalKind(task.awaiting?.at ?? []));
+  const calls = hidden.length === 1 ? "pending async call" : "pending async calls";
+  return `+ ${hidden.length} ${calls} inside Node itself (${[...kinds].sort().join(", ")}), hidden`;
+}
+
+function internalKind(frames: readonly Frame[]): string {
+  const files = frames.map((f) => f.file);
+  if (files.some((f) => f.includes("/modules/"))) return "module loading";
+  if (frames.length > 0 && frames.every((f) => f.loopscope === true)) return "loopscope";
+  if (files.some((f) => f.includes("/fs/") || f.startsWith("node:fs"))) return "file operations";
+  if (files.some((f) => f.includes("stream") || f === "node:net")) return "streams";
+  if (files.some((f) => f.includes("timers"))) return "timers";
+  if (files.some((f) => f.includes("test_runner"))) return "test runner";
+  return "other";
 }
 
 /** Tasks awaiting different tasks still group: the kind, not the id, is compared. */
@@ -66,11 +94,10 @@ function kindKey(task: TaskSnapshot): string {
   return what.startsWith("task ") ? "task" : what;
 }
 
-function header(dump: TaskDumpEvent, groupCount: number): string[] {
-  const count = dump.tasks.length;
+function header(dump: TaskDumpEvent, count: number, groupCount: number): string[] {
   const lines = [
     `loopscope task dump: pid ${dump.pid}, ${new Date(dump.time).toISOString()}, ${dump.mode} mode`,
-    `${count} pending ${count === 1 ? "task" : "tasks"}${count > groupCount ? ` in ${groupCount} groups` : ""}`,
+    `${count} pending ${count === 1 ? "task" : "tasks"}${count > groupCount ? ` in ${groupCount} ${groupCount === 1 ? "group" : "groups"}` : ""}`,
   ];
   const sampling = dump.sampling;
   if (dump.unsampled !== undefined && dump.unsampled > 0) {
@@ -105,10 +132,18 @@ function single(task: TaskSnapshot, render: (f: readonly Frame[]) => string): st
   if (task.cancelRequested === true) facts.push("cancel requested");
   const label =
     task.id === 0 ? `async call "${task.name}" (no task)` : `task ${task.id} "${task.name}"`;
-  return [
-    `${label} [${facts.join(", ")}]`,
-    ...body(task, render, seconds(task.awaiting?.sinceMs ?? 0)),
-  ];
+  const lines = [`${label} [${facts.join(", ")}]`];
+  if (task.busyMs !== undefined) {
+    lines.push(
+      `  busy ${seconds(task.busyMs)}, idle ${seconds(task.idleMs ?? 0)}, ${steps(task.steps ?? 0)}`,
+    );
+  }
+  lines.push(...body(task, render, seconds(task.awaiting?.sinceMs ?? 0)));
+  return lines;
+}
+
+function steps(count: number): string {
+  return count === 1 ? "1 step" : `${count} steps`;
 }
 
 function many(group: Group, render: (f: readonly Frame[]) => string): string[] {
@@ -125,11 +160,23 @@ function many(group: Group, render: (f: readonly Frame[]) => string): string[] {
   if (parents.size === 1 && first.parentId !== undefined) facts.push(`parent ${first.parentId}`);
   const cancelling = tasks.filter((t) => t.cancelRequested === true).length;
   if (cancelling > 0) facts.push(`${cancelling} cancel requested`);
-  return [
+  const lines = [
     `${tasks.length} tasks [${facts.join(", ")}]`,
     `  ${shown.join(", ")}${more > 0 ? `, and ${more} more` : ""}`,
-    ...body(first, render, range(waits), tasks),
   ];
+  if (first.busyMs !== undefined) {
+    let fewest = Infinity;
+    let most = 0;
+    for (const t of tasks) {
+      fewest = Math.min(fewest, t.steps ?? 0);
+      most = Math.max(most, t.steps ?? 0);
+    }
+    lines.push(
+      `  busy ${range(tasks.map((t) => t.busyMs ?? 0))}, idle ${range(tasks.map((t) => t.idleMs ?? 0))}, ${fewest === most ? steps(most) : `${fewest}–${most} steps`}`,
+    );
+  }
+  lines.push(...body(first, render, range(waits), tasks));
+  return lines;
 }
 
 function body(
@@ -173,9 +220,9 @@ function range(values: readonly number[]): string {
   return low === high ? low : `${low}–${high}`;
 }
 
-/** `850 ms`, `2.1 s`, `3 min 5 s`: Go says "for 2 minutes". */
+/** `0.4 ms`, `850 ms`, `2.1 s`, `3 min 5 s`: Go says "for 2 minutes". */
 function seconds(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 1000) return formatMs(ms);
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
   const total = Math.round(ms / 1000);
   return `${Math.floor(total / 60)} min ${total % 60} s`;

@@ -6,8 +6,9 @@ import { renderDump } from "./dump-text.js";
 export interface RenderFramesOptions {
   /**
    * Collapse each run of two or more Node-internal or loopscope frames into one line
-   * (`... 3 node-internal frames`). A lone such frame is shown as it is: folding it
-   * would not save a line. Default `true`.
+   * (`... 3 node-internal frames`). A lone Node-internal frame is shown as it is (folding
+   * it would not save a line); a run with loopscope's own frames is always folded, since
+   * they are the debugger's bookkeeping, never the application's. Default `true`.
    */
   readonly fold?: boolean;
   /** Prefix of every line. Default four spaces. */
@@ -35,8 +36,8 @@ export function renderFrames(frames: readonly Frame[], options: RenderFramesOpti
     if (foldable) {
       while (end < frames.length && isFoldable(frames[end]!)) end++;
     }
-    if (foldable && end - i >= 2) {
-      lines.push(`${indent}... ${end - i} ${foldedKind(frames.slice(i, end))} frames`);
+    if (foldable && (end - i >= 2 || frame.loopscope === true)) {
+      lines.push(`${indent}... ${end - i} ${foldedKind(frames.slice(i, end))}`);
     } else {
       for (let j = i; j < end; j++) lines.push(`${indent}at ${formatFrame(frames[j]!)}`);
     }
@@ -52,8 +53,9 @@ function isFoldable(frame: Frame): boolean {
 function foldedKind(run: readonly Frame[]): string {
   const internal = run.some((f) => f.internal === true);
   const own = run.some((f) => f.loopscope === true);
-  if (internal && own) return "node-internal and loopscope";
-  return internal ? "node-internal" : "loopscope";
+  const noun = run.length === 1 ? "frame" : "frames";
+  if (internal && own) return `node-internal and loopscope ${noun}`;
+  return `${internal ? "node-internal" : "loopscope"} ${noun}`;
 }
 
 /** `fn (file:line:col)`, or `fn (<anonymous>)` for frames without a position. */
@@ -107,7 +109,7 @@ export function renderEvent(event: LoopscopeEvent): string {
       );
     case "blocking-call":
       return block(
-        `blocking call ${event.call} took ${ms(event.durationMs)} on the main thread${times(event.count)}${taskLabel(event.task)}`,
+        `blocking call ${event.call} took ${ms(event.durationMs)} on the main thread${taskLabel(event.task)} (${callsSince(event.count)})`,
         [],
         event.stack,
       );
@@ -144,7 +146,32 @@ function block(
 }
 
 function ms(value: number): string {
-  return `${Math.round(value)} ms`;
+  return formatMs(value);
+}
+
+/**
+ * A duration for people: whole milliseconds from 10 ms up, one decimal below (`2.5 ms`),
+ * two below 1 ms (`0.4 ms`, `0.05 ms`): a blocking call of 0.4 ms is not "0 ms".
+ *
+ * @example
+ * ```ts
+ * formatMs(0.42); // "0.42 ms"
+ * formatMs(150.4); // "150 ms"
+ * ```
+ */
+export function formatMs(value: number): string {
+  if (!Number.isFinite(value)) return `${String(value)} ms`;
+  if (value >= 10) return `${Math.round(value)} ms`;
+  if (value <= 0) return "0 ms";
+  const rounded = Number(value.toFixed(value < 1 ? 2 : 1));
+  return rounded === 0 ? "<0.01 ms" : `${rounded} ms`;
+}
+
+/** A blocking call's `count`: the calls from its line this report stands for. */
+function callsSince(count: number): string {
+  return count === 1
+    ? "1 call from this line since its last report"
+    : `${count} calls from this line since its last report, this one timed`;
 }
 
 function times(count: number): string {

@@ -51,10 +51,18 @@ export interface TaskSnapshot {
   readonly awaiting?: Awaiting;
   /** Cancellation was requested and the task has not settled yet. */
   readonly cancelRequested?: boolean;
-  /** Debug mode only: time spent running on the loop, waiting, and the number of steps. */
+  /** Debug mode only: milliseconds spent running on the loop (the task's steps, its own time only). */
   readonly busyMs?: number;
+  /** Debug mode only: milliseconds not running (`ageMs - busyMs`): waiting, or queued behind other work. */
   readonly idleMs?: number;
+  /** Debug mode only: how many times the task ran (its first step, then each resumption or callback). */
   readonly steps?: number;
+  /**
+   * Node's own work, not the application's: an async call outside any task whose frames
+   * are all Node-internal or loopscope's (module loading, for one). Kept in the event;
+   * the text dump folds such entries into one summary line.
+   */
+  readonly internal?: boolean;
 }
 
 interface EventBase {

@@ -33,7 +33,7 @@ export function resolveAwaits(nowMs: number): AwaitView {
     const top = frames[0];
     // `p.then()` (a built-in at the top) and loopscope's own bookkeeping are not awaits.
     if (top === undefined || top.line <= 0 || top.loopscope === true) continue;
-    live.push({ record, frames: untilLoopscope(frames) });
+    live.push({ record, frames: withoutResumer(untilLoopscope(frames)) });
     for (let i = 1; i < frames.length; i++) outerSites.add(siteKey(frames[i]!));
   }
   const byTask = new Map<TaskImpl, ResolvedAwait>();
@@ -77,6 +77,18 @@ function withoutHookFrames(frames: readonly Frame[]): readonly Frame[] {
 function untilLoopscope(frames: readonly Frame[]): readonly Frame[] {
   const end = frames.findIndex((f) => f.loopscope === true);
   return end === -1 ? frames : frames.slice(0, end);
+}
+
+/**
+ * Node-internal frames below the outermost application frame are whoever resumed the
+ * call (`processTimers`, `processTicksAndRejections`), which differs from one resumption
+ * to the next: they say nothing about the await and would split identical tasks into
+ * separate groups of the dump. A call with no application frame keeps them all.
+ */
+function withoutResumer(frames: readonly Frame[]): readonly Frame[] {
+  let end = frames.length;
+  while (end > 0 && frames[end - 1]!.internal === true) end--;
+  return end === 0 || end === frames.length ? frames : frames.slice(0, end);
 }
 
 function siteKey(frame: Frame): string {

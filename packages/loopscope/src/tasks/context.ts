@@ -11,4 +11,21 @@ export const context: {
   debug: boolean;
   /** loopscope's own promise bookkeeping runs now: debug hooks skip it. */
   quiet: boolean;
-} = { current: undefined, debug: false, quiet: false };
+  /** Debug mode: `performance.now()` when `current` started running (its busy time counts from here). */
+  runningSinceMs: number;
+} = { current: undefined, debug: false, quiet: false, runningSinceMs: 0 };
+
+/**
+ * Debug mode: make `next` the running task, charging the time since the last switch to
+ * the task that ran until now. Time is charged to one task at a time (a child spawned
+ * inside its parent's step takes its first step's time out of the parent's), and the
+ * clock is read only when a task is involved, so code outside tasks pays nothing more.
+ */
+export function switchTask(next: TaskImpl | undefined): void {
+  const previous = context.current;
+  if (previous === next) return;
+  const nowMs = performance.now();
+  if (previous !== undefined) previous.busyMs += nowMs - context.runningSinceMs;
+  context.runningSinceMs = nowMs;
+  context.current = next;
+}

@@ -2,8 +2,11 @@
  * A token bucket that decides whether to capture a stack now. Capturing costs a
  * couple of microseconds, so under load only a fraction is captured: freely up
  * to `ratePerSecond` (with bursts up to `burst`), then one in `oneIn`.
- * Callers pass the current time (they read the clock anyway), so a decision is
- * a few arithmetic operations and no allocation.
+ *
+ * The clock is read only when the bucket is empty, and under load (the bucket found
+ * empty again at once) only every `oneIn` decisions: debug mode asks once per promise,
+ * and a clock read per promise would cost more than the captures saved. A decision is
+ * then a few arithmetic operations and no allocation.
  */
 export class StackSampler {
   /** Decisions that said "do not capture". */
@@ -11,31 +14,49 @@ export class StackSampler {
   private tokens: number;
   private lastMs = 0;
   private counter = 0;
+  /** Decisions left before the clock is read again, after a refill found too little. */
+  private starved = 0;
   private readonly perMs: number;
 
   constructor(
     ratePerSecond: number,
     private readonly burst: number,
-    /** Under load, capture one in this many (a power of two keeps it a mask). */
+    /** Under load, capture one in this many. */
     readonly oneIn: number,
   ) {
     this.perMs = ratePerSecond / 1000;
     this.tokens = burst;
   }
 
-  /** Whether to capture now; `nowMs` is `performance.now()`. */
-  take(nowMs: number): boolean {
-    if (this.tokens < 1) {
-      const refill = (nowMs - this.lastMs) * this.perMs;
-      this.lastMs = nowMs;
-      this.tokens = Math.min(this.burst, this.tokens + refill);
-      if (this.tokens < 1) {
-        if (++this.counter % this.oneIn === 0) return true;
-        this.skipped++;
-        return false;
-      }
+  /**
+   * Whether to capture now.
+   *
+   * @param nowMs - `performance.now()`, if the caller has read it anyway; otherwise
+   *   the sampler reads it when it must.
+   */
+  take(nowMs?: number): boolean {
+    if (this.tokens >= 1) {
+      this.tokens--;
+      return true;
     }
-    this.tokens--;
-    return true;
+    if (this.starved > 0) {
+      this.starved--;
+      return this.oneOfMany();
+    }
+    const now = nowMs ?? performance.now();
+    this.tokens = Math.min(this.burst, this.tokens + (now - this.lastMs) * this.perMs);
+    this.lastMs = now;
+    if (this.tokens >= 1) {
+      this.tokens--;
+      return true;
+    }
+    this.starved = this.oneIn;
+    return this.oneOfMany();
+  }
+
+  private oneOfMany(): boolean {
+    if (++this.counter % this.oneIn === 0) return true;
+    this.skipped++;
+    return false;
   }
 }

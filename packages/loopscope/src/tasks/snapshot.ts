@@ -67,13 +67,26 @@ function snapshotOf(
   if (task.parent !== undefined) snapshot.parentId = task.parent.id;
   if (awaited !== undefined) snapshot.awaiting = awaited.awaiting;
   if (task.cancelRequested) snapshot.cancelRequested = true;
+  if (context.debug) {
+    // A dump taken inside a task's step: the step so far is busy time too.
+    const busyMs =
+      task.busyMs + (context.current === task ? nowMs - context.runningSinceMs : 0);
+    snapshot.busyMs = busyMs;
+    snapshot.idleMs = Math.max(0, snapshot.ageMs - busyMs);
+    snapshot.steps = task.steps;
+  }
   return snapshot;
 }
 
-/** An async call outside any task (debug mode): named after its function, id 0. */
+/**
+ * An async call outside any task (debug mode): named after its function, id 0. Marked
+ * `internal` when every frame it has is Node's own or loopscope's (module loading, for
+ * one): the application did not make it, so the text dump folds it into one line.
+ */
 function untrackedCall(call: ResolvedAwait, nowMs: number): TaskSnapshot {
-  const top = call.awaiting.at[0];
-  return {
+  const at = call.awaiting.at;
+  const top = at[0];
+  const snapshot: TaskSnapshot = {
     id: 0,
     name: `async ${top?.fn ?? "<anonymous>"}`,
     state: "pending",
@@ -81,6 +94,11 @@ function untrackedCall(call: ResolvedAwait, nowMs: number): TaskSnapshot {
     createdAt: NO_FRAMES,
     awaiting: call.awaiting,
   };
+  return at.length > 0 && at.every(notTheApplications) ? { ...snapshot, internal: true } : snapshot;
+}
+
+function notTheApplications(frame: Frame): boolean {
+  return frame.internal === true || frame.loopscope === true;
 }
 
 /** Node's active handles and requests by kind (`process.getActiveResourcesInfo()`). */

@@ -1,7 +1,7 @@
 import { captureStack } from "../report/index.js";
 import type { RawStack } from "../report/index.js";
 import type { TaskState } from "../report/types.js";
-import { context } from "./context.js";
+import { context, switchTask } from "./context.js";
 import { StackSampler } from "./sampler.js";
 
 /**
@@ -60,7 +60,10 @@ const enum Settled {
 /** Frames above the creation site: `spawn` and the caller's frame we want are below. */
 const CREATION_FRAMES = 8;
 
-/** Creation stacks: freely up to 1,000 a second (bursts of 200), then 1 in 256. */
+/**
+ * Production mode's creation stacks: freely up to 1,000 a second (bursts of 200), then
+ * 1 in 256. Debug mode captures every task's (failure reports and the dump need them).
+ */
 export const creationSampler = new StackSampler(1000, 200, 256);
 
 /** Every task not yet settled, by id, in creation order. */
@@ -98,6 +101,9 @@ export class TaskImpl<T = unknown> implements Task<T> {
   /** Created on first access to `signal`, or to abort it. @internal */
   controller: AbortController | undefined = undefined;
   private external: AbortSignal | undefined = undefined;
+  /** Debug mode: milliseconds spent running on the loop (its steps), and how many steps. */
+  busyMs = 0;
+  steps = 0;
   firstChild: TaskImpl | undefined = undefined;
   nextSibling: TaskImpl | undefined = undefined;
   prevSibling: TaskImpl | undefined = undefined;
@@ -255,7 +261,8 @@ export function spawn<T>(
   }
   const nowMs = performance.now();
   const task = new TaskImpl<T>(nextId++, name, parent, nowMs);
-  if (creationSampler.take(nowMs)) task.creation = captureStack(spawn, CREATION_FRAMES);
+  const debug = context.debug;
+  if (debug || creationSampler.take(nowMs)) task.creation = captureStack(spawn, CREATION_FRAMES);
   registry.set(task.id, task);
   if (parent !== undefined) {
     task.link();
@@ -273,19 +280,27 @@ export function spawn<T>(
   }
 
   const previous = context.current;
-  context.current = task;
+  // The first step runs now; debug mode counts and times it like the later ones.
+  if (debug) {
+    task.steps = 1;
+    switchTask(task);
+  } else {
+    context.current = task;
+  }
   let result: Promise<T> | T;
   try {
     result = fn(task);
   } catch (error) {
-    context.current = previous;
+    if (debug) switchTask(previous);
+    else context.current = previous;
     task.finish(task.cancelRequested ? Settled.Cancelled : Settled.Failed);
     // The function's own reason, whatever it is: the application decides what it throws.
     // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
     task.promise = Promise.reject(error);
     return task;
   }
-  context.current = previous;
+  if (debug) switchTask(previous);
+  else context.current = previous;
   if (isThenable(result)) {
     const inner = Promise.resolve(result);
     task.inner = inner;

@@ -88,3 +88,63 @@ describe("renderDump", () => {
     assert.match(text, /LOOPSCOPE_DEBUG=1/);
   });
 });
+
+describe("renderDump in debug mode", () => {
+  const loaderFrames: Frame[] = [
+    {
+      fn: "ModuleLoader.getModuleJobForImport",
+      file: "node:internal/modules/esm/loader",
+      line: 300,
+      col: 5,
+      internal: true,
+    },
+    {
+      fn: "ModuleJob._link",
+      file: "node:internal/modules/esm/module_job",
+      line: 90,
+      col: 3,
+      internal: true,
+    },
+  ];
+  const loading = (n: number): TaskSnapshot => ({
+    id: 0,
+    name: "async ModuleLoader.getModuleJobForImport",
+    state: "pending",
+    ageMs: 50 + n,
+    createdAt: [],
+    awaiting: { what: "node-internal", at: loaderFrames, sinceMs: 50 },
+    internal: true,
+  });
+
+  it("folds Node's own pending async calls into one line and leaves them out of the count", () => {
+    const tasks = [handler(1, 2000), ...Array.from({ length: 11 }, (_, i) => loading(i))];
+    const text = renderDump(dump(tasks));
+    const lines = text.split("\n");
+    assert.equal(lines[1], "1 pending task");
+    assert.equal(lines.at(-1), "+ 11 pending async calls inside Node itself (module loading), hidden");
+    assert.doesNotMatch(text, /getModuleJobForImport/);
+    assert.match(text, /task 1 "handle m1"/);
+  });
+
+  it("shows busy time, idle time and steps, sub-millisecond durations as fractions", () => {
+    const one: TaskSnapshot = { ...handler(1, 2000), busyMs: 0.42, idleMs: 1999.58, steps: 57 };
+    const text = renderDump(dump([one]));
+    assert.match(text, /\n {2}busy 0\.42 ms, idle 2\.0 s, 57 steps\n/);
+
+    const group = [2, 3, 4].map(
+      (id): TaskSnapshot => ({
+        ...handler(id, 900),
+        busyMs: id * 1.5,
+        idleMs: 900 - id * 1.5,
+        steps: id,
+      }),
+    );
+    assert.match(renderDump(dump(group)), /\n {2}busy 3 ms–6 ms, idle 894 ms–897 ms, 2–4 steps\n/);
+  });
+
+  it("says 0.4 ms, not 0 ms, for a short wait", () => {
+    const task = handler(5, 0.8);
+    assert.match(renderDump(dump([task])), /\[pending 0\.8 ms\]/);
+    assert.match(renderDump(dump([task])), /for 0\.4 ms, at:/);
+  });
+});

@@ -56,6 +56,17 @@ describe("renderFrames", () => {
     );
   });
 
+  it("folds loopscope's own frames even when alone: they are never the application's", () => {
+    assert.equal(
+      renderFrames([app("handler", 1), own("settleWith"), app("main", 2)]),
+      [
+        "    at handler (/srv/app/main.js:1:3)",
+        "    ... 1 loopscope frame",
+        "    at main (/srv/app/main.js:2:3)",
+      ].join("\n"),
+    );
+  });
+
   it("folds nothing with fold: false, and honours indent", () => {
     const text = renderFrames([internal("a"), internal("b")], { fold: false, indent: "> " });
     assert.equal(text, "> at a (node:internal/timers:1:1)\n> at b (node:internal/timers:1:1)");
@@ -124,9 +135,25 @@ describe("renderEvent", () => {
     assert.match(renderEvent(events[0]!), /at restart/);
     assert.match(renderEvent(events[0]!), /created at:\n {4}at spawned/);
     assert.match(renderEvent(events[2]!), /blocking call fs\.readFileSync took 12 ms/);
+    assert.match(renderEvent(events[2]!), /\(1 call from this line since its last report\)/);
     assert.match(
       renderEvent(events[4]!),
       /task 7 "handle cattle-ab12" can never resume[^\n]*\n {4}at waitForever/,
+    );
+  });
+
+  it("a blocking call: durations under 1 ms as fractions, and how many calls the report stands for", () => {
+    const text = renderEvent({
+      ...base,
+      type: "blocking-call",
+      call: "fs.statSync",
+      durationMs: 0.042,
+      stack: [app("loadConfig", 10)],
+      count: 37,
+    });
+    assert.equal(
+      text.split("\n")[0],
+      "loopscope: blocking call fs.statSync took 0.04 ms on the main thread (37 calls from this line since its last report, this one timed)",
     );
   });
 });

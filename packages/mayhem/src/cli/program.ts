@@ -32,7 +32,10 @@ function parseFlag(flag: string, raw: string, parse: (raw: string) => number): n
 }
 
 /** `mayhem run`: the service until a signal. Resolves with the exit code. */
-async function runCommand(flags: Partial<Record<keyof MayhemConfig, string>>, io: CliIo): Promise<number> {
+async function runCommand(
+  flags: Partial<Record<keyof MayhemConfig, string>>,
+  io: CliIo,
+): Promise<number> {
   const config = resolveConfig(flags, io.env);
   const logger = createLogger({ level: config.logLevel, format: config.logFormat });
   const broker = createBroker(config);

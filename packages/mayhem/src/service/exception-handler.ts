@@ -19,13 +19,15 @@ export interface InstalledExceptionHandler {
  * context, counted, and handed to `onError` (which starts a graceful shutdown)
  * instead of killing the process mid-flight.
  */
-export function installExceptionHandler(options: ExceptionHandlerOptions): InstalledExceptionHandler {
+export function installExceptionHandler(
+  options: ExceptionHandlerOptions,
+): InstalledExceptionHandler {
   const { log, onError } = options;
   let count = 0;
-  const onRejection = (reason: unknown, promise: Promise<unknown>): void => {
+  const onRejection = (reason: unknown): void => {
     count++;
     log.error(
-      { err: reason, kind: "unhandledRejection", promise: String(promise) },
+      { err: reason, kind: "unhandledRejection" },
       `Caught exception: unhandled rejection: ${describe(reason)}`,
     );
     onError("unhandledRejection", reason);

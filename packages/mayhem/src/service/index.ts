@@ -24,14 +24,9 @@ export {
 export type { PublisherOptions } from "./publisher.js";
 export { Publisher } from "./publisher.js";
 export { createRandom } from "./random.js";
-export type {
-  DeliveryOutcome,
-  ServiceHandle,
-  ServiceOptions,
-  ShutdownResult,
-} from "./service.js";
+export type { DeliveryOutcome, ServiceHandle, ServiceOptions, ShutdownResult } from "./service.js";
 export { runService, unitOfWorkName } from "./service.js";
-export type { Sleeper } from "./sleep.js";
-export { nextTurn, timerSleeper, yieldSleeper } from "./sleep.js";
+export type { CancelSignal, Sleeper } from "./sleep.js";
+export { Latch, nextTurn, timerSleeper, yieldSleeper } from "./sleep.js";
 export type { ServiceStatsSnapshot } from "./stats.js";
 export { ServiceStats } from "./stats.js";

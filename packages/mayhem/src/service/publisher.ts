@@ -60,7 +60,7 @@ export class Publisher {
   }
 
   async #run(): Promise<void> {
-    const { broker, count, random, sleeper, stats, log, retryMs = 100 } = this.#options;
+    const { broker, count, random, stats, log, retryMs = 100 } = this.#options;
     const stop = this.#stop.signal;
     let published = 0;
     while (!stop.aborted && (count === undefined || published < count)) {

@@ -52,17 +52,22 @@ export class Latch implements CancelSignal {
   }
 }
 
+// Whatever the signal was aborted with is passed on as is (AbortSignal's own contract).
+function reasonOf(signal: CancelSignal): Error {
+  return signal.reason as Error;
+}
+
 function timerSleep(ms: number, signal?: CancelSignal): Promise<void> {
   if (signal === undefined) {
     return new Promise((resolve) => {
       setTimeout(resolve, ms);
     });
   }
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  if (signal.aborted) return Promise.reject(reasonOf(signal));
   return new Promise((resolve, reject) => {
     const onAbort = (): void => {
       clearTimeout(timer);
-      reject(signal.reason as Error);
+      reject(reasonOf(signal));
     };
     const timer = setTimeout(() => {
       signal.removeEventListener("abort", onAbort);
@@ -105,9 +110,9 @@ export function nextTurn(): Promise<void> {
 
 function yieldSleep(_ms: number, signal?: CancelSignal): Promise<void> {
   if (signal === undefined) return nextTurn();
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  if (signal.aborted) return Promise.reject(reasonOf(signal));
   return nextTurn().then(() => {
-    if (signal.aborted) throw signal.reason as Error;
+    if (signal.aborted) throw reasonOf(signal);
   });
 }
 

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, it } from "node:test";
-import type { InstalledClock } from "@sinonjs/fake-timers";
-import FakeTimers from "@sinonjs/fake-timers";
+import { install, type Clock as InstalledClock } from "@sinonjs/fake-timers";
 import type { MayhemMessage } from "../../src/message/index.js";
 import type { Actions, HandlerContext } from "../../src/service/index.js";
 import {
@@ -59,7 +58,7 @@ function context(actions: Actions, overrides: Partial<HandlerContext> = {}): Han
 describe("handleMessage", () => {
   let clock: InstalledClock;
   beforeEach(() => {
-    clock = FakeTimers.install({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    clock = install({ toFake: ["setTimeout", "clearTimeout", "Date"] });
   });
   afterEach(() => clock.uninstall());
 
@@ -104,7 +103,10 @@ describe("handleMessage", () => {
     assert.deepEqual(actions.restartStarts, [0, 110, 320]);
     assert.equal(ctx.stats.restartRetries, 2);
     assert.equal(ctx.stats.restarted, 1);
-    assert.deepEqual(delivery.calls.filter((c) => c !== "extend"), ["ack"]);
+    assert.deepEqual(
+      delivery.calls.filter((c) => c !== "extend"),
+      ["ack"],
+    );
   });
 
   it("nacks with the nack delay when restart keeps failing past the retry limit", async () => {
@@ -116,7 +118,10 @@ describe("handleMessage", () => {
     await clock.tickAsync(5000);
     assert.equal(await outcome, "nacked");
     assert.equal(actions.restartStarts.length, 3, "one attempt and two retries");
-    assert.deepEqual(delivery.calls.filter((c) => c !== "extend"), ["nack(250)"]);
+    assert.deepEqual(
+      delivery.calls.filter((c) => c !== "extend"),
+      ["nack(250)"],
+    );
     assert.equal(ctx.stats.restartFailures, 1);
     assert.equal(ctx.stats.saved, 1);
   });
