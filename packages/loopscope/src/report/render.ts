@@ -92,6 +92,8 @@ export function renderEvent(event: LoopscopeEvent): string {
         `event loop blocked for ${ms(event.durationMs)}${times(event.count)}${taskLabel(event.task)}`,
         event.note === undefined ? [] : [`  (${event.note})`],
         event.stack,
+        event.task?.createdAt,
+        "task created at:",
       );
     case "unhandled-rejection":
       return block(
@@ -136,11 +138,12 @@ function block(
   notes: readonly string[],
   stack: readonly Frame[],
   createdAt?: readonly Frame[],
+  createdLabel = "created at:",
 ): string {
   const lines = [`loopscope: ${headline}`, ...notes];
   if (stack.length > 0) lines.push(renderFrames(stack));
   if (createdAt !== undefined && createdAt.length > 0) {
-    lines.push("  created at:", renderFrames(createdAt));
+    lines.push(`  ${createdLabel}`, renderFrames(createdAt));
   }
   return lines.join("\n");
 }
@@ -170,7 +173,7 @@ export function formatMs(value: number): string {
 /** A blocking call's `count`: the calls from its line this report stands for. */
 function callsSince(count: number): string {
   return count === 1
-    ? "1 call from this line since its last report"
+    ? "1 call from this line"
     : `${count} calls from this line since its last report, this one timed`;
 }
 

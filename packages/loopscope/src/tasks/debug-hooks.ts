@@ -78,6 +78,11 @@ function onInit(promise: Promise<unknown>, parent: Promise<unknown> | undefined)
     if (awaitSampler.take()) promiseCreation.set(promise, captureStack(onInit, CREATION_FRAMES));
     return;
   }
+  // `await value` (not a promise) first wraps the value in a promise whose parent is the
+  // async function's own, then awaits the wrapper: the wrapper looked like an await but
+  // never resumes anything. A promise that is itself awaited or chained is no suspended
+  // await, so its record goes (otherwise every `await null` would leave one behind).
+  pendingAwaits.delete(parent);
   if (pendingAwaits.size >= MAX_PENDING_AWAITS) {
     debugStats.droppedAwaits++;
     return;

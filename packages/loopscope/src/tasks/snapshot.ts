@@ -69,8 +69,7 @@ function snapshotOf(
   if (task.cancelRequested) snapshot.cancelRequested = true;
   if (context.debug) {
     // A dump taken inside a task's step: the step so far is busy time too.
-    const busyMs =
-      task.busyMs + (context.current === task ? nowMs - context.runningSinceMs : 0);
+    const busyMs = task.busyMs + (context.current === task ? nowMs - context.runningSinceMs : 0);
     snapshot.busyMs = busyMs;
     snapshot.idleMs = Math.max(0, snapshot.ageMs - busyMs);
     snapshot.steps = task.steps;

@@ -121,7 +121,10 @@ describe("renderDump in debug mode", () => {
     const text = renderDump(dump(tasks));
     const lines = text.split("\n");
     assert.equal(lines[1], "1 pending task");
-    assert.equal(lines.at(-1), "+ 11 pending async calls inside Node itself (module loading), hidden");
+    assert.equal(
+      lines.at(-1),
+      "+ 11 pending async calls inside Node itself (module loading), hidden",
+    );
     assert.doesNotMatch(text, /getModuleJobForImport/);
     assert.match(text, /task 1 "handle m1"/);
   });
@@ -131,14 +134,12 @@ describe("renderDump in debug mode", () => {
     const text = renderDump(dump([one]));
     assert.match(text, /\n {2}busy 0\.42 ms, idle 2\.0 s, 57 steps\n/);
 
-    const group = [2, 3, 4].map(
-      (id): TaskSnapshot => ({
-        ...handler(id, 900),
-        busyMs: id * 1.5,
-        idleMs: 900 - id * 1.5,
-        steps: id,
-      }),
-    );
+    const group = [2, 3, 4].map((id): TaskSnapshot => ({
+      ...handler(id, 900),
+      busyMs: id * 1.5,
+      idleMs: 900 - id * 1.5,
+      steps: id,
+    }));
     assert.match(renderDump(dump(group)), /\n {2}busy 3 ms–6 ms, idle 894 ms–897 ms, 2–4 steps\n/);
   });
 

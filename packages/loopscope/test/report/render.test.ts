@@ -106,6 +106,9 @@ describe("renderEvent", () => {
     );
     assert.equal(lines[1], "  (captured after the block ended (native call))");
     assert.equal(lines[2], "    at hash (/srv/app/main.js:3:3)");
+    // The task is named with where it was created.
+    assert.equal(lines[3], "  task created at:");
+    assert.equal(lines[4], "    at consume (/srv/app/main.js:5:3)");
   });
 
   it("renders every event type without throwing and without mutating it", () => {
@@ -135,7 +138,7 @@ describe("renderEvent", () => {
     assert.match(renderEvent(events[0]!), /at restart/);
     assert.match(renderEvent(events[0]!), /created at:\n {4}at spawned/);
     assert.match(renderEvent(events[2]!), /blocking call fs\.readFileSync took 12 ms/);
-    assert.match(renderEvent(events[2]!), /\(1 call from this line since its last report\)/);
+    assert.match(renderEvent(events[2]!), /\(1 call from this line\)$/);
     assert.match(
       renderEvent(events[4]!),
       /task 7 "handle cattle-ab12" can never resume[^\n]*\n {4}at waitForever/,

@@ -162,4 +162,22 @@ describe("debug-mode dump: the await line and what is awaited", () => {
     const line = await lineOf("AWAIT-GROUP");
     assert.equal(text.split("\n").filter((l) => l.includes(`:${line}:`)).length, 1);
   });
+
+  it("an `await` of a plain value leaves nothing behind once it resumed", async () => {
+    async function plain(n: number): Promise<number> {
+      // The very thing under test (the lint is right that it is pointless in real code).
+      // eslint-disable-next-line @typescript-eslint/await-thenable
+      await null;
+      // eslint-disable-next-line @typescript-eslint/await-thenable
+      await n;
+      return n;
+    }
+    for (let i = 0; i < 500; i++) await plain(i);
+    spawn("plain values", async () => {
+      for (let i = 0; i < 500; i++) await plain(i);
+    });
+    await settle();
+    const stale = snapshotTasks().tasks.filter((t) => t.name === "async plain");
+    assert.deepEqual(stale, [], "no finished call is listed as pending");
+  });
 });

@@ -31,16 +31,24 @@ describe("debug-mode dump under the preload", () => {
     assert.ok(internal.every((t) => t.id === 0 && t.awaiting!.at.every((f) => f.internal)));
 
     assert.match(text, /^3 pending tasks in 1 group$/m);
-    assert.match(text, /^ {2}1 "handle cattle-ab12", 2 "handle cattle-cd34", 3 "handle cattle-ef56"$/m);
+    assert.match(
+      text,
+      /^ {2}1 "handle cattle-ab12", 2 "handle cattle-cd34", 3 "handle cattle-ef56"$/m,
+    );
     const awaitLine =
       readFileSync(script, "utf8")
         .split("\n")
         .findIndex((line) => line.includes("// @await")) + 1;
-    assert.match(text, new RegExp(`^ {4}at handleMessage \\(\\S+internal-calls\\.mjs:${awaitLine}:\\d+\\)$`, "m"));
+    assert.match(
+      text,
+      new RegExp(`^ {4}at handleMessage \\(\\S+internal-calls\\.mjs:${awaitLine}:\\d+\\)$`, "m"),
+    );
     assert.ok(
-      text.trimEnd().endsWith(
-        `+ ${internal.length} pending async calls inside Node itself (module loading), hidden`,
-      ),
+      text
+        .trimEnd()
+        .endsWith(
+          `+ ${internal.length} pending async calls inside Node itself (module loading), hidden`,
+        ),
       text,
     );
     assert.doesNotMatch(text, /ModuleLoader/);

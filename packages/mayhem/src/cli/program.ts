@@ -1,10 +1,13 @@
 import { Command, CommanderError, Option } from "commander";
-import { runBench } from "../bench/index.js";
+import { runBench, runNatsBench } from "../bench/index.js";
 import type { MayhemConfig } from "../config/index.js";
 import { ConfigError, InvalidValue, KNOBS, integer, resolveConfig } from "../config/index.js";
 import { createLogger } from "../log/index.js";
 import { bindServiceToProcess, runService } from "../service/index.js";
-import { createBroker } from "./create-broker.js";
+import { BrokerStartError, createBroker, startingNats } from "./create-broker.js";
+import { addPublishCommand } from "./publish-command.js";
+import { addStatsCommand } from "./stats-command.js";
+import { LoopscopeConfigError, startLoopscope } from "./loopscope.js";
 
 /** Exit code of a command-line mistake: a bad flag, a bad value. */
 export const EXIT_USAGE = 2;
@@ -37,18 +40,41 @@ async function runCommand(
   io: CliIo,
 ): Promise<number> {
   const config = resolveConfig(flags, io.env);
+  // Before anything else runs, so debug mode sees every promise of the service.
+  const loopscope = config.loopscope ? startLoopscope(io.env) : undefined;
+  try {
+    return await runUntilShutdown(config, io, loopscope?.mode ?? "off");
+  } finally {
+    // After the service closed: flushes loopscope's events and stops its worker.
+    await loopscope?.stop();
+  }
+}
+
+async function runUntilShutdown(config: MayhemConfig, io: CliIo, loopscope: string): Promise<number> {
   const logger = createLogger({ level: config.logLevel, format: config.logFormat });
-  const broker = createBroker(config);
+  const broker = await createBroker(config, logger);
+  // On a shared broker, work comes from `mayhem publish` or other producers.
+  const publish = config.publish === "auto" ? broker.kind === "memory" : config.publish;
   logger.info(
     {
       broker: broker.kind,
+      ...(broker.kind === "memory" ? {} : { server: config.broker }),
+      publish,
       maxInFlight: config.maxInFlight,
       seed: config.seed ?? null,
       pid: process.pid,
+      loopscope,
+      ...(config.inject.length > 0 ? { inject: config.inject } : {}),
     },
     `Mayhem Mandrill started on the ${broker.kind} broker (pid ${process.pid}); Ctrl-C to stop`,
   );
-  const service = runService(config, broker, logger);
+  if (loopscope !== "off") {
+    logger.info(`loopscope is on (${loopscope} mode): kill -USR2 ${process.pid} prints a task dump`);
+  }
+  if (config.inject.length > 0) {
+    logger.warn(`Injecting defects on purpose: ${config.inject.join(", ")}`);
+  }
+  const service = runService(config, broker, logger, { publish });
   const binding = bindServiceToProcess({
     service,
     log: logger,
@@ -84,10 +110,16 @@ export function buildProgram(
         `${knob.description} (env: ${knob.env}; default: ${knob.defaultText})`,
       ),
     );
+    if (knob.negatable === true) {
+      run.addOption(new Option(`--no-${knob.flag.slice(2)}`, `same as ${knob.flag} false`));
+    }
   }
   run.action(async (flags: Partial<Record<keyof MayhemConfig, string>>) => {
     setExitCode(await runCommand(flags, io));
   });
+
+  addPublishCommand(program, io);
+  addStatsCommand(program, io);
 
   program
     .command("bench")
@@ -98,14 +130,29 @@ export function buildProgram(
     .option("--messages <n>", "messages per run", "200000")
     .option("--runs <k>", "runs of each kind, alternating; medians are reported", "1")
     .option("--seed <n>", "seed of every random draw", "0")
-    .action(async (flags: { messages: string; runs: string; seed: string }) => {
-      const result = await runBench({
-        messages: parseFlag("--messages", flags.messages, integer(1)),
-        runs: parseFlag("--runs", flags.runs, integer(1, 1000)),
-        seed: parseFlag("--seed", flags.seed, integer(0, 2 ** 32 - 1)),
-      });
-      io.stdout(`${JSON.stringify(result)}\n`);
-    });
+    .option(
+      "--broker <kind>",
+      "memory (default), or nats://host:port: N stored messages against the raw client's ceiling (env: MAYHEM_BROKER)",
+    )
+    .action(
+      async (flags: { messages: string; runs: string; seed: string; broker?: string }) => {
+        const options = {
+          messages: parseFlag("--messages", flags.messages, integer(1)),
+          runs: parseFlag("--runs", flags.runs, integer(1, 1000)),
+          seed: parseFlag("--seed", flags.seed, integer(0, 2 ** 32 - 1)),
+        };
+        const { broker } = resolveConfig({ broker: flags.broker }, io.env);
+        const result =
+          broker === "memory"
+            ? await runBench(options)
+            : await startingNats(
+                broker,
+                () => runNatsBench({ servers: broker, ...options }),
+                "run the benchmark on the nats broker",
+              );
+        io.stdout(`${JSON.stringify(result)}\n`);
+      },
+    );
 
   return program;
 }
@@ -130,6 +177,14 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     if (error instanceof ConfigError) {
       io.stderr(`mayhem: ${error.message}\n`);
       return EXIT_USAGE;
+    }
+    if (error instanceof LoopscopeConfigError) {
+      io.stderr(`loopscope: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (error instanceof BrokerStartError) {
+      io.stderr(`mayhem: ${error.message}\n`);
+      return 1;
     }
     throw error;
   }

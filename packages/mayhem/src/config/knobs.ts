@@ -2,6 +2,9 @@ import type { Level } from "pino";
 import { ConfigError, InvalidValue } from "./errors.js";
 import type { Parser } from "./parsers.js";
 import { decimal, integer, oneOf, optional } from "./parsers.js";
+import { autoOrBoolean, brokerSpec, natsName, natsSubject } from "./broker-parsers.js";
+import type { Defect } from "../service/inject.js";
+import { DEFECTS, parseDefects } from "../service/inject.js";
 
 /** pino's levels, plus `silent`. */
 export type LogLevel = Level | "silent";
@@ -10,8 +13,18 @@ export type LogFormat = "auto" | "pretty" | "json";
 
 /** Every setting of the service. Each one is a knob: a flag, an environment variable, a default. */
 export interface MayhemConfig {
-  /** Which broker to use. Today only `memory` (embedded). */
+  /** Which broker to use: `memory` (embedded), or a NATS server URL (`nats://host:port`). */
   readonly broker: string;
+  /** Run the built-in publisher: `auto` is on with the memory broker, off with NATS. */
+  readonly publish: "auto" | boolean;
+  /** NATS: the stream holding the work. */
+  readonly natsStream: string;
+  /** NATS: the subject work is published on. */
+  readonly natsSubject: string;
+  /** NATS: the durable pull consumer every instance shares. */
+  readonly natsDurable: string;
+  /** NATS: the subject dead letters go to (stored in the stream `<natsStream>_DEAD`). */
+  readonly natsDeadLetterSubject: string;
   readonly maxInFlight: number;
   readonly ackDeadlineMs: number;
   readonly extendIntervalMs: number;
@@ -33,6 +46,10 @@ export interface MayhemConfig {
   readonly shutdownDeadlineMs: number;
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
+  /** `mayhem run` turns loopscope on (`start()`, configured by `LOOPSCOPE_*`). */
+  readonly loopscope: boolean;
+  /** Defects injected on purpose, to see loopscope report them; empty in a healthy run. */
+  readonly inject: readonly Defect[];
 }
 
 /** One knob: where its value comes from, how it is parsed and what it means. */
@@ -49,6 +66,8 @@ export interface Knob<K extends keyof MayhemConfig = keyof MayhemConfig> {
   /** How the default reads in `--help` (when `String(default)` would not say it well). */
   readonly defaultText: string;
   readonly parse: Parser<MayhemConfig[K]>;
+  /** A switch: the CLI also offers `--no-<name>`, which sets it to false. */
+  readonly negatable?: boolean;
 }
 
 type AnyKnob = { [K in keyof MayhemConfig]: Knob<K> }[keyof MayhemConfig];
@@ -65,6 +84,7 @@ function knob<K extends keyof MayhemConfig>(
     default: MayhemConfig[K];
     defaultText?: string;
     parse: Parser<MayhemConfig[K]>;
+    negatable?: boolean;
   },
 ): Knob<K> {
   const name = kebab(key);
@@ -77,8 +97,26 @@ function knob<K extends keyof MayhemConfig>(
     default: spec.default,
     defaultText: spec.defaultText ?? String(spec.default),
     parse: spec.parse,
+    ...(spec.negatable === true ? { negatable: true } : {}),
   };
 }
+
+/** `--inject` and `MAYHEM_INJECT`: a comma-separated list of defects, or `none`. */
+const defectList: Parser<readonly Defect[]> = (raw) => {
+  try {
+    return parseDefects(raw);
+  } catch {
+    throw new InvalidValue(`a comma-separated list of ${DEFECTS.join(", ")}, or "none"`);
+  }
+};
+
+/** A switch: true, false (and yes/no, on/off, 1/0); a bare flag is true. */
+const onOff: Parser<boolean> = (raw) => {
+  const text = raw.trim().toLowerCase();
+  if (["", "true", "yes", "on", "1"].includes(text)) return true;
+  if (["false", "no", "off", "0"].includes(text)) return false;
+  throw new InvalidValue("true or false");
+};
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
@@ -89,9 +127,41 @@ const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"
 export const KNOBS: readonly AnyKnob[] = [
   knob("broker", {
     valueName: "<kind>",
-    description: "broker to use: memory (embedded, in-process)",
+    description:
+      "broker to use: memory (embedded, in-process) or a NATS JetStream server, nats://host:port",
     default: "memory",
-    parse: oneOf(["memory"]),
+    parse: brokerSpec,
+  }),
+  knob("publish", {
+    valueName: "[when]",
+    description:
+      "run the built-in publisher: auto (on with memory, off with NATS), true (a bare --publish) or false",
+    default: "auto",
+    parse: autoOrBoolean,
+  }),
+  knob("natsStream", {
+    valueName: "<name>",
+    description: "NATS: stream holding the work (created if missing, checked if present)",
+    default: "MAYHEM",
+    parse: natsName,
+  }),
+  knob("natsSubject", {
+    valueName: "<subject>",
+    description: "NATS: subject the work is published on",
+    default: "mayhem.restart",
+    parse: natsSubject,
+  }),
+  knob("natsDurable", {
+    valueName: "<name>",
+    description: "NATS: durable pull consumer shared by every instance",
+    default: "mayhem",
+    parse: natsName,
+  }),
+  knob("natsDeadLetterSubject", {
+    valueName: "<subject>",
+    description: "NATS: subject of dead letters (stored in the stream <nats-stream>_DEAD)",
+    default: "mayhem.dead",
+    parse: natsSubject,
   }),
   knob("maxInFlight", {
     valueName: "<n>",
@@ -204,6 +274,21 @@ export const KNOBS: readonly AnyKnob[] = [
     default: "auto",
     parse: oneOf(["auto", "pretty", "json"] as const),
   }),
+  knob("loopscope", {
+    valueName: "[on]",
+    description:
+      "turn loopscope on: task dump on SIGUSR2, loop-blocked reports, metrics; LOOPSCOPE_DEBUG=1 for debug mode (--no-loopscope: off)",
+    default: true,
+    parse: onOff,
+    negatable: true,
+  }),
+  knob("inject", {
+    valueName: "<defects>",
+    description: `inject defects on purpose, to see loopscope report them: ${DEFECTS.join(", ")} (comma-separated)`,
+    default: [],
+    defaultText: "none",
+    parse: defectList,
+  }),
 ];
 
 /** The configuration with every knob at its default. */
@@ -228,7 +313,9 @@ export function resolveConfig(
   const config: Record<string, unknown> = {};
   const sources: Record<string, string> = {};
   for (const k of KNOBS) {
-    const fromFlag = flags[k.key];
+    // A flag with an optional value (`--publish`) given bare arrives as `true`; `--no-<name>` as `false`.
+    const given = flags[k.key] as string | boolean | undefined;
+    const fromFlag = given === true ? "" : given === false ? "false" : given;
     const fromEnv = env[k.env];
     let raw: string | undefined;
     let source: string;

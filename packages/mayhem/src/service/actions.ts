@@ -1,14 +1,14 @@
 import type { MayhemMessage } from "../message/index.js";
 import { hostnameOf } from "../message/index.js";
 import { RestartFailedError, SaveFailedError } from "./errors.js";
-import type { Sleeper } from "./sleep.js";
+import type { CancelSignal, Sleeper } from "./sleep.js";
 
 /** The two things Mayhem does per message. Both honour `signal` promptly. */
 export interface Actions {
   /** Saves the message into the (pretend) database. */
-  save(message: MayhemMessage, signal: AbortSignal): Promise<void>;
+  save(message: MayhemMessage, signal: CancelSignal): Promise<void>;
   /** Restarts the host; throws {@link RestartFailedError} when it fails. */
-  restartHost(message: MayhemMessage, signal: AbortSignal): Promise<void>;
+  restartHost(message: MayhemMessage, signal: CancelSignal): Promise<void>;
 }
 
 export interface MockActionsOptions {
@@ -74,14 +74,14 @@ export class MockActions implements Actions {
     this.#sleeper = options.sleeper;
   }
 
-  async save(message: MayhemMessage, signal: AbortSignal): Promise<void> {
+  async save(message: MayhemMessage, signal: CancelSignal): Promise<void> {
     await this.#sleeper.sleep(this.#random() * this.#maxLatencyMs, signal);
     if (this.#random() < this.#saveFailure) {
       throw withoutStack(() => new SaveFailedError(message.instanceName));
     }
   }
 
-  async restartHost(message: MayhemMessage, signal: AbortSignal): Promise<void> {
+  async restartHost(message: MayhemMessage, signal: CancelSignal): Promise<void> {
     await this.#sleeper.sleep(this.#random() * this.#maxLatencyMs, signal);
     if (this.#random() < this.#restartFailure) {
       throw withoutStack(() => new RestartFailedError(hostnameOf(message)));

@@ -5,12 +5,25 @@ import type { Sleeper } from "./sleep.js";
 import type { ServiceStats } from "./stats.js";
 
 /**
+ * Work started for one delivery that can be cancelled on its own: a loopscope
+ * `Task` is one. Shutdown cancels it (after nacking its delivery).
+ */
+export interface CancellableWork {
+  readonly promise: Promise<unknown>;
+  cancel(reason?: unknown): void;
+}
+
+/**
  * Works on one delivery. It must settle the delivery itself (ack, nack or
  * term) unless `signal` aborts, in which case the consumer has nacked it.
  * It should not reject; if it does, the rejection is logged and the
- * delivery is left to its ack deadline.
+ * delivery is left to its ack deadline. It may return its work as a
+ * {@link CancellableWork} (a task), which shutdown then cancels.
  */
-export type DeliveryHandler = (delivery: BrokerMessage, signal: AbortSignal) => Promise<unknown>;
+export type DeliveryHandler = (
+  delivery: BrokerMessage,
+  signal: AbortSignal,
+) => Promise<unknown> | CancellableWork;
 
 export interface ConsumerOptions {
   readonly broker: Broker;
@@ -30,8 +43,8 @@ const MAX_PULL_BACKOFF_MS = 30_000;
  * Pulls continuously and starts one handler per delivery without awaiting it,
  * so pulling never waits for a handler. At most `maxInFlight` handlers run at
  * once: at capacity the pull loop waits for the next completion (backpressure,
- * no polling). One AbortController is shared by all handlers: aborting it is
- * the shutdown of every one of them.
+ * no polling). Shutdown nacks every in-flight delivery, then aborts the one
+ * AbortController shared by all handlers and cancels each handler's task.
  */
 export class Consumer {
   readonly #broker: Broker;
@@ -41,7 +54,8 @@ export class Consumer {
   readonly #sleeper: Sleeper;
   readonly #stats: ServiceStats;
   readonly #log: Logger | undefined;
-  readonly #inFlight = new Set<BrokerMessage>();
+  /** Each in-flight delivery, with its task when the handler returned one. */
+  readonly #inFlight = new Map<BrokerMessage, CancellableWork | undefined>();
   readonly #stopPulling = new AbortController();
   readonly #abortHandlers = new AbortController();
   #loop: Promise<void> | undefined;
@@ -88,16 +102,19 @@ export class Consumer {
   }
 
   /**
-   * Nacks every in-flight delivery (redelivery after `delayMs`) and aborts its
-   * handler with `reason`. Returns how many were nacked. Call after
-   * {@link stopPulling}, so no new delivery starts meanwhile.
+   * Nacks every in-flight delivery (redelivery after `delayMs`), aborts the
+   * handlers' shared signal and cancels each handler's task with `reason`.
+   * Returns how many were nacked. Call after {@link stopPulling}, so no new
+   * delivery starts meanwhile.
    */
   nackInFlight(reason: Error, delayMs = 0): number {
     const count = this.#inFlight.size;
     // Nack before aborting: an aborted handler never settles, so each delivery is settled once.
-    for (const delivery of this.#inFlight) delivery.nack(delayMs);
+    for (const delivery of this.#inFlight.keys()) delivery.nack(delayMs);
     this.#stats.nackedAtShutdown += count;
+    // The shared signal first: a cancelled task reads it to know the consumer nacked already.
     this.#abortHandlers.abort(reason);
+    for (const work of [...this.#inFlight.values()]) work?.cancel(reason);
     return count;
   }
 
@@ -144,8 +161,16 @@ export class Consumer {
 
   #start(delivery: BrokerMessage): void {
     this.#stats.pulled++;
-    this.#inFlight.add(delivery);
-    this.#handler(delivery, this.#abortHandlers.signal).then(
+    const work = this.#handler(delivery, this.#abortHandlers.signal);
+    let promise: Promise<unknown>;
+    if (work instanceof Promise) {
+      this.#inFlight.set(delivery, undefined);
+      promise = work;
+    } else {
+      this.#inFlight.set(delivery, work);
+      promise = work.promise;
+    }
+    promise.then(
       () => this.#finish(delivery),
       (error: unknown) => {
         this.#log?.error({ err: error, brokerId: delivery.id }, "Handler failed unexpectedly");

@@ -1,9 +1,19 @@
 import type { Logger } from "pino";
+import type { Task } from "loopscope";
+import { spawn as realSpawn } from "loopscope";
+const FAKE = process.env.FAKE_SPAWN === "1";
+function spawn<T>(name: string, fn: (t: Task<T>) => Promise<T>): Task<T> {
+  if (!FAKE) return realSpawn(name, fn);
+  const t = { cancelRequested: false } as unknown as { promise: Promise<T> };
+  t.promise = fn(t as unknown as Task<T>);
+  return t as unknown as Task<T>;
+}
 import type { BrokerMessage } from "../broker/types.js";
 import type { MayhemMessage } from "../message/index.js";
 import { hostnameOf } from "../message/index.js";
 import type { Actions } from "./actions.js";
 import { RestartFailedError } from "./errors.js";
+import type { InjectedDefects } from "./inject.js";
 import type { CancelSignal, Sleeper } from "./sleep.js";
 import { Latch } from "./sleep.js";
 import type { ServiceStats } from "./stats.js";
@@ -25,6 +35,8 @@ export interface HandlerContext {
   readonly restartBackoffMs: number;
   /** Delay the broker waits before redelivering a nacked message. */
   readonly nackDelayMs: number;
+  /** Defects injected on purpose (`--inject`); `undefined` in a healthy service. */
+  readonly defects?: InjectedDefects | undefined;
 }
 
 /** How one delivery ended. `aborted`: shutdown took it over (and nacked it). */
@@ -63,7 +75,7 @@ export async function extendDeadlineUntilDone(
 export async function restartWithRetry(
   message: MayhemMessage,
   ctx: HandlerContext,
-  signal: AbortSignal,
+  signal: CancelSignal,
 ): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
@@ -92,7 +104,7 @@ export async function restartWithRetry(
 async function saveAndLog(
   message: MayhemMessage,
   ctx: HandlerContext,
-  signal: AbortSignal,
+  signal: CancelSignal,
 ): Promise<void> {
   await ctx.actions.save(message, signal);
   ctx.log?.info({ messageId: message.messageId }, `Saved ${message.instanceName} into database`);
@@ -131,36 +143,76 @@ function reportResults(
 }
 
 /**
- * The unit of work for one message (the article's `handle_message`): extends
- * the ack deadline while it works, runs save and restartHost concurrently
- * (`Promise.allSettled`, like `gather(return_exceptions=True)`), logs each
- * failure, then acks if both succeeded or nacks for redelivery.
+ * The unit of work for one message (the article's `handle_message`), as three
+ * named loopscope tasks, so a task dump shows where each message waits:
  *
- * When `signal` aborts (shutdown), the sleeps reject at once and the handler
- * returns `aborted` without settling: the consumer has already nacked the
- * message. It never rejects.
+ * - `extend cattle-xxxx` extends the ack deadline every `extendIntervalMs` until
+ *   the work is done;
+ * - the work itself runs here: save and restartHost concurrently
+ *   (`Promise.allSettled`, like `gather(return_exceptions=True)`);
+ * - `cleanup cattle-xxxx` waits for the work, stops the extend loop, logs each
+ *   failure, then acks if both succeeded or nacks for redelivery.
+ *
+ * Call it inside the message's task (see {@link spawnHandler}): the two children
+ * attach to the task running now. Its promise is the cleanup task's.
+ *
+ * When `signal` aborts, the sleeps reject at once and the outcome is `aborted`.
+ * If `shutdown` aborted too, the consumer has already nacked the message;
+ * otherwise the task alone was cancelled (loopscope's `cancelTask`) and the
+ * cleanup nacks it for immediate redelivery, as shutdown does. It never rejects.
+ *
+ * @param signal - the message's own cancellation (its task's).
+ * @param shutdown - the service's shutdown signal; defaults to `signal`.
  */
-export async function handleMessage(
+export function handleMessage(
   delivery: BrokerMessage,
   message: MayhemMessage,
   ctx: HandlerContext,
-  signal: AbortSignal,
+  signal: CancelSignal,
+  shutdown: CancelSignal = signal,
 ): Promise<HandleOutcome> {
+  const name = message.instanceName;
   const workDone = new Latch();
-  const extending = extendDeadlineUntilDone(delivery, message, ctx, workDone);
-  let results: PromiseSettledResult<void>[];
-  try {
-    results = await Promise.allSettled([
-      // The wrapper only logs "Saved" as it happens; without logging, skip its promise.
-      ctx.log === undefined ? ctx.actions.save(message, signal) : saveAndLog(message, ctx, signal),
-      restartWithRetry(message, ctx, signal),
-    ]);
-  } finally {
-    workDone.abort(WORK_DONE);
-  }
+  const extending = spawn(`extend ${name}`, () =>
+    extendDeadlineUntilDone(delivery, message, ctx, workDone),
+  );
+  // A boolean check is all the healthy path pays for the injected defects.
+  if (ctx.defects !== undefined) ctx.defects.duringHandle(message, ctx, signal);
+  const work = Promise.allSettled([
+    // The wrapper only logs "Saved" as it happens; without logging, skip its promise.
+    ctx.log === undefined ? ctx.actions.save(message, signal) : saveAndLog(message, ctx, signal),
+    restartWithRetry(message, ctx, signal),
+  ]);
+  return spawn(`cleanup ${name}`, () =>
+    cleanUp(delivery, message, ctx, work, workDone, extending.promise, signal, shutdown),
+  ).promise;
+}
+
+/** The cleanup task: once the work is over, stop extending, then settle the delivery. */
+async function cleanUp(
+  delivery: BrokerMessage,
+  message: MayhemMessage,
+  ctx: HandlerContext,
+  work: Promise<PromiseSettledResult<void>[]>,
+  workDone: Latch,
+  extending: Promise<void>,
+  signal: CancelSignal,
+  shutdown: CancelSignal,
+): Promise<HandleOutcome> {
+  const results = await work; // allSettled: never rejects
+  workDone.abort(WORK_DONE);
   await extending;
   if (signal.aborted) {
     ctx.stats.aborted++;
+    if (!shutdown.aborted) {
+      // Cancelled on its own (by task id): give the message back as shutdown would.
+      delivery.nack(0);
+      ctx.stats.nacked++;
+      ctx.errorLog?.warn(
+        { messageId: message.messageId, deliveryAttempt: delivery.deliveryAttempt },
+        `Cancelled handle ${message.instanceName}; nacked for redelivery`,
+      );
+    }
     return "aborted";
   }
   if (reportResults(results, message, ctx)) {
@@ -179,4 +231,48 @@ export async function handleMessage(
     `Nacked ${message.instanceName} for redelivery`,
   );
   return "nacked";
+}
+
+/**
+ * A task's cancellation as a {@link CancelSignal}, without creating the task's
+ * `AbortController` on the healthy path: `aborted` reads the task's flag; the
+ * controller is made only when a real timer sleep listens, or once cancelled.
+ */
+class TaskCancelSignal implements CancelSignal {
+  constructor(readonly task: Task) {}
+  get aborted(): boolean {
+    return this.task.cancelRequested;
+  }
+  get reason(): unknown {
+    return this.task.signal.reason;
+  }
+  addEventListener(type: "abort", listener: () => void, options?: { once?: boolean }): void {
+    this.task.signal.addEventListener(type, listener, options);
+  }
+  removeEventListener(type: "abort", listener: () => void): void {
+    this.task.signal.removeEventListener(type, listener);
+  }
+}
+
+/**
+ * Spawns the unit of work for one delivery as the loopscope task
+ * `handle cattle-xxxx`, with its `extend` and `cleanup` children.
+ * Cancelling the task (`task.cancel()`, `cancelTask(id)`) stops the work and
+ * nacks the message; `shutdown` aborting means the consumer already nacked it.
+ *
+ * @example
+ * ```ts
+ * const task = spawnHandler(delivery, message, ctx, shutdownSignal);
+ * const outcome = await task.promise; // "acked" | "nacked" | "aborted"
+ * ```
+ */
+export function spawnHandler(
+  delivery: BrokerMessage,
+  message: MayhemMessage,
+  ctx: HandlerContext,
+  shutdown: CancelSignal,
+): Task<HandleOutcome> {
+  return spawn(`handle ${message.instanceName}`, (task) =>
+    handleMessage(delivery, message, ctx, new TaskCancelSignal(task), shutdown),
+  );
 }

@@ -1,6 +1,6 @@
 export type { Actions, MockActionsOptions } from "./actions.js";
 export { MockActions } from "./actions.js";
-export type { ConsumerOptions, DeliveryHandler } from "./consumer.js";
+export type { CancellableWork, ConsumerOptions, DeliveryHandler } from "./consumer.js";
 export { Consumer } from "./consumer.js";
 export {
   ErrorCodes,
@@ -12,7 +12,14 @@ export {
 export type { ExceptionHandlerOptions, InstalledExceptionHandler } from "./exception-handler.js";
 export { installExceptionHandler } from "./exception-handler.js";
 export type { HandleOutcome, HandlerContext } from "./handler.js";
-export { extendDeadlineUntilDone, handleMessage, restartWithRetry } from "./handler.js";
+export {
+  extendDeadlineUntilDone,
+  handleMessage,
+  restartWithRetry,
+  spawnHandler,
+} from "./handler.js";
+export type { Defect } from "./inject.js";
+export { DEFECTS, InjectedDefects, parseDefects } from "./inject.js";
 export type { ProcessBinding, ProcessBindingOptions } from "./process.js";
 export {
   EXIT_AFTER_CRASH,

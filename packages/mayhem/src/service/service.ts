@@ -6,11 +6,12 @@ import type { MayhemMessage } from "../message/index.js";
 import { MalformedMessageError, decodeMessage } from "../message/index.js";
 import type { Actions } from "./actions.js";
 import { MockActions } from "./actions.js";
-import type { DeliveryHandler } from "./consumer.js";
+import type { CancellableWork, DeliveryHandler } from "./consumer.js";
 import { Consumer } from "./consumer.js";
 import { ShutdownError } from "./errors.js";
 import type { HandleOutcome, HandlerContext } from "./handler.js";
-import { handleMessage } from "./handler.js";
+import { spawnHandler } from "./handler.js";
+import { InjectedDefects } from "./inject.js";
 import { Publisher } from "./publisher.js";
 import { createRandom } from "./random.js";
 import type { Sleeper } from "./sleep.js";
@@ -73,7 +74,7 @@ export function unitOfWorkName(message: MayhemMessage): string {
 
 /**
  * Starts Mayhem Mandrill on `broker`: a publisher, and a consumer that runs
- * {@link handleMessage} for each delivery. Malformed payloads are terminated
+ * `handleMessage` for each delivery, as the loopscope task `handle cattle-xxxx`. Malformed payloads are terminated
  * (never redelivered), counted and logged; the service goes on.
  *
  * The broker is the caller's: made by `createBroker(config)`, closed by shutdown.
@@ -92,16 +93,21 @@ export function runService(
   const perMessageLog = options.quiet || !logger.isLevelEnabled("info") ? undefined : logger;
   const errorLog = options.quiet ? undefined : logger;
   const onOutcome = options.onOutcome;
+  const actions =
+    options.actions ??
+    new MockActions({
+      maxLatencyMs: config.actionMaxLatencyMs,
+      saveFailureProbability: config.saveFailureProbability,
+      restartFailureProbability: config.restartFailureProbability,
+      random,
+      sleeper,
+    });
+  // `--inject`: defects on purpose; undefined in a healthy service.
+  const defects =
+    config.inject.length > 0 ? new InjectedDefects(config.inject, Math.random) : undefined;
   const ctx: HandlerContext = {
-    actions:
-      options.actions ??
-      new MockActions({
-        maxLatencyMs: config.actionMaxLatencyMs,
-        saveFailureProbability: config.saveFailureProbability,
-        restartFailureProbability: config.restartFailureProbability,
-        random,
-        sleeper,
-      }),
+    actions: defects?.wrapActions(actions) ?? actions,
+    defects,
     sleeper,
     stats,
     log: perMessageLog,
@@ -113,7 +119,10 @@ export function runService(
   };
 
   // Not async: one promise less per message; the handler's own promise is returned.
-  function handleDelivery(delivery: BrokerMessage, signal: AbortSignal): Promise<unknown> {
+  function handleDelivery(
+    delivery: BrokerMessage,
+    signal: AbortSignal,
+  ): Promise<unknown> | CancellableWork {
     let message: MayhemMessage;
     try {
       message = decodeMessage(delivery.data, config.maxMessageBytes);
@@ -137,9 +146,16 @@ export function runService(
       },
       `Pulled ${message.instanceName}`,
     );
-    const handled = handleMessage(delivery, message, ctx, signal);
-    if (onOutcome === undefined) return handled;
-    return handled.then((outcome) => onOutcome(outcome, delivery));
+    // The task is returned to the consumer, which cancels it at shutdown.
+    const task = spawnHandler(delivery, message, ctx, signal);
+    if (onOutcome !== undefined) {
+      // The consumer logs a rejection (there should be none) of the same promise.
+      task.promise.then(
+        (outcome) => onOutcome(outcome, delivery),
+        () => undefined,
+      );
+    }
+    return task;
   }
 
   const consumer = new Consumer({

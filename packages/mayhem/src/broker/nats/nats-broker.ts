@@ -19,6 +19,7 @@ import {
   type ResolvedNatsBrokerOptions,
 } from "./options.js";
 import { PrefetchBuffer, type Prefetched } from "./prefetch-buffer.js";
+import { PublishWindow } from "./publish-window.js";
 import { PullWaiter } from "./pull-waiter.js";
 import { ensureTopology } from "./setup.js";
 import { readNatsStats, type NatsStats } from "./stats.js";
@@ -50,6 +51,8 @@ export interface NatsBrokerStats extends BrokerStats {
   readonly settlementFailures: number;
   /** Dead letters that could not be stored; those messages stay in the stream and are retried. */
   readonly deadLetterFailures: number;
+  /** Extensions not sent because the deadline had just been reset (see `EXTEND_COALESCE_SHARE`). */
+  readonly coalescedExtensions: number;
 }
 
 /**
@@ -82,6 +85,7 @@ export class NatsBroker implements Broker, LeaseOwner {
     outstanding: 0,
     settlementFailures: 0,
     deadLetterFailures: 0,
+    coalescedExtensions: 0,
   };
 
   readonly #options: ResolvedNatsBrokerOptions;
@@ -92,8 +96,7 @@ export class NatsBroker implements Broker, LeaseOwner {
   readonly #buffer: PrefetchBuffer;
   readonly #waiters = new Set<PullWaiter>();
   readonly #deadLetters = new Set<Promise<void>>();
-  readonly #publishSlots: (() => void)[] = [];
-  #publishing = 0;
+  readonly #publishWindow: PublishWindow;
   #serverPending = 0;
   #connected = true;
   #disconnects = 0;
@@ -120,6 +123,7 @@ export class NatsBroker implements Broker, LeaseOwner {
     this.#js = js;
     this.#consumer = consumer;
     this.#buffer = new PrefetchBuffer(options.prefetch);
+    this.#publishWindow = new PublishWindow(options.publishWindow);
     this.#statusWatch = this.#watchStatus();
     this.#pump = this.#runPump();
   }
@@ -160,17 +164,14 @@ export class NatsBroker implements Broker, LeaseOwner {
     if (!(data instanceof Uint8Array)) {
       throw new TypeError(`publish() data must be a Uint8Array; received ${typeof data}`);
     }
-    while (this.#publishing >= this.#options.publishWindow && !this.#closing) {
-      await new Promise<void>((resolve) => this.#publishSlots.push(resolve));
+    if (this.#closing || !(await this.#publishWindow.acquire())) {
+      throw new NatsBrokerClosedError("publish");
     }
-    if (this.#closing) throw new NatsBrokerClosedError("publish");
-    this.#publishing++;
     try {
       await this.#js.publish(this.#options.subject, data);
       this.counters.published++;
     } finally {
-      this.#publishing--;
-      this.#publishSlots.shift()?.();
+      this.#publishWindow.release();
     }
   }
 
@@ -208,6 +209,7 @@ export class NatsBroker implements Broker, LeaseOwner {
       disconnects: this.#disconnects,
       settlementFailures: c.settlementFailures,
       deadLetterFailures: c.deadLetterFailures,
+      coalescedExtensions: c.coalescedExtensions,
     };
   }
 
@@ -409,7 +411,7 @@ export class NatsBroker implements Broker, LeaseOwner {
     this.#buffer.release();
     this.#wakeRetry?.();
     this.#wakeConnectedPump();
-    for (const wake of this.#publishSlots.splice(0)) wake();
+    this.#publishWindow.close();
     // A pull request cannot be withdrawn: the server fills it until it expires.
     // Nacking while it is open would send the messages straight back to this
     // closing instance, so the pump lets the last fetch end first (filled or

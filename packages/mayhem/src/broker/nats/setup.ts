@@ -35,7 +35,12 @@ export async function ensureTopology(
   await ensureConsumer(jsm, options);
 }
 
-async function ensureStream(jsm: JetStreamManager, name: string, subject: string): Promise<void> {
+/** Creates a file-backed stream with `subject` as its only subject, or checks that it has it. */
+export async function ensureStream(
+  jsm: JetStreamManager,
+  name: string,
+  subject: string,
+): Promise<void> {
   const info = await getOrCreate(
     () => jsm.streams.info(name),
     () =>
