@@ -9,8 +9,14 @@
  * Each side gets its own stream and consumer, filled before timing starts.
  */
 import { parseArgs } from "node:util";
-import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
+import {
+  deleteBenchStreams,
+  fillStream,
+  freshBenchNames,
+  measureRawNatsCeiling,
+} from "../src/bench/index.js";
 import { NatsBroker } from "../src/broker/nats/index.js";
 import { NatsServer } from "../test/helpers/nats-server.js";
 
@@ -28,7 +34,7 @@ const prefetch = positiveInt("prefetch", values.prefetch);
 
 const server = values.servers === undefined ? await NatsServer.start() : undefined;
 const url = values.servers ?? server!.url;
-let serial = 0;
+const payload = new TextEncoder().encode(JSON.stringify({ host: "web-0042", action: "restart" }));
 
 try {
   const raw: number[] = [];
@@ -61,46 +67,23 @@ try {
   await server?.dispose();
 }
 
-/** The ceiling: a bare JetStream consumer acking each message, nothing else. */
+/** The ceiling: a bare JetStream consumer acking each message, nothing else (shared with `mayhem bench`). */
 async function rawCeiling(): Promise<number> {
-  const names = fresh();
-  const nc = await connect({ servers: url });
-  try {
-    const jsm = await jetstreamManager(nc);
-    await jsm.streams.add({ name: names.stream, subjects: [names.subject] });
-    await jsm.consumers.add(names.stream, {
-      durable_name: names.durable,
-      ack_policy: AckPolicy.Explicit,
-    });
-    const js = jetstream(nc);
-    await fill((data) => js.publish(names.subject, data).then(() => undefined));
-    const consumer = await js.consumers.get(names.stream, names.durable);
-    const started = performance.now();
-    const iterator = await consumer.consume({ max_messages: prefetch });
-    let count = 0;
-    for await (const m of iterator) {
-      m.ack();
-      if (++count === messages) break;
-    }
-    await nc.flush();
-    const elapsed = performance.now() - started;
-    await jsm.streams.delete(names.stream);
-    return elapsed;
-  } finally {
-    await nc.close();
-  }
+  const run = await measureRawNatsCeiling({
+    servers: url,
+    count: messages,
+    prefetch,
+    make: () => payload,
+  });
+  return run.ms;
 }
 
 /** NatsBroker: pull batches, ack each message, no handler. */
 async function natsBroker(): Promise<number> {
-  const names = fresh();
+  const names = freshBenchNames();
   const broker = await NatsBroker.connect({
     servers: url,
-    stream: names.stream,
-    subject: names.subject,
-    durable: names.durable,
-    deadLetterStream: `${names.stream}_DEAD`,
-    deadLetterSubject: `${names.subject}.dead`,
+    ...names,
     prefetch,
     maxAckPending: Math.max(10_000, prefetch * 4),
   });
@@ -109,7 +92,7 @@ async function natsBroker(): Promise<number> {
   const nc = await connect({ servers: url });
   try {
     const js = jetstream(nc);
-    await fill((data) => js.publish(names.subject, data).then(() => undefined));
+    await fill((data) => js.publish(names.subject, data));
     const started = performance.now();
     let count = 0;
     while (count < messages) {
@@ -121,8 +104,7 @@ async function natsBroker(): Promise<number> {
     const elapsed = performance.now() - started;
     const jsm = await jetstreamManager(nc);
     await broker.close();
-    await jsm.streams.delete(names.stream);
-    await jsm.streams.delete(`${names.stream}_DEAD`);
+    await deleteBenchStreams(jsm, names);
     return elapsed;
   } finally {
     await broker.close();
@@ -130,19 +112,8 @@ async function natsBroker(): Promise<number> {
   }
 }
 
-/** Publishes N small messages, 512 at a time in flight. */
-async function fill(publish: (data: Uint8Array) => Promise<void>): Promise<void> {
-  const payload = new TextEncoder().encode(JSON.stringify({ host: "web-0042", action: "restart" }));
-  const window = 512;
-  for (let sent = 0; sent < messages; sent += window) {
-    const n = Math.min(window, messages - sent);
-    await Promise.all(Array.from({ length: n }, () => publish(payload)));
-  }
-}
-
-function fresh(): { stream: string; subject: string; durable: string } {
-  serial++;
-  return { stream: `BENCH_${serial}`, subject: `bench${serial}.work`, durable: `bench${serial}` };
+function fill(publish: (data: Uint8Array) => Promise<unknown>): Promise<void> {
+  return fillStream(publish, messages, () => payload);
 }
 
 function positiveInt(name: string, value: string | undefined): number {

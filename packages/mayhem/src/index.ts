@@ -32,7 +32,9 @@ export { createLogger, flushLogger, silentLogger } from "./log/index.js";
 
 export type {
   Actions,
+  CancellableWork,
   ConsumerOptions,
+  Defect,
   DeliveryHandler,
   DeliveryOutcome,
   ExceptionHandlerOptions,
@@ -51,6 +53,8 @@ export type {
 } from "./service/index.js";
 export {
   Consumer,
+  DEFECTS,
+  InjectedDefects,
   ErrorCodes,
   EXIT_AFTER_CRASH,
   EXIT_DEADLINE_EXCEEDED,
@@ -66,9 +70,11 @@ export {
   createRandom,
   handleMessage,
   installExceptionHandler,
+  parseDefects,
   nextTurn,
   runService,
   signalExitCode,
+  spawnHandler,
   timerSleeper,
   unitOfWorkName,
   yieldSleeper,
@@ -76,6 +82,29 @@ export {
 
 export type { BenchOptions, BenchResult, BenchRun } from "./bench/index.js";
 export { runBench } from "./bench/index.js";
+export type { NatsBenchOptions, NatsBenchResult } from "./bench/index.js";
+export { runNatsBench } from "./bench/index.js";
+
+export type {
+  NatsBrokerLogger,
+  NatsBrokerOptions,
+  NatsBrokerStats,
+  NatsPublisherOptions,
+  NatsStats,
+  NatsStatsOptions,
+} from "./broker/nats/index.js";
+export {
+  DeadLetterHeader,
+  NatsBroker,
+  NatsBrokerClosedError,
+  NatsBrokerError,
+  NatsBrokerErrorCode,
+  NatsConfigMismatchError,
+  NatsPublisher,
+  natsBrokerDefaults,
+  natsStats,
+} from "./broker/nats/index.js";
 
 export type { CliIo } from "./cli/index.js";
 export { EXIT_USAGE, createBroker, main } from "./cli/index.js";
+export { BROKER_START_FAILED, BrokerStartError } from "./cli/index.js";

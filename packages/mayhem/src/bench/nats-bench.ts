@@ -9,7 +9,12 @@ import { silentLogger } from "../log/index.js";
 import { createMessage, encodeMessage } from "../message/index.js";
 import type { DeliveryOutcome } from "../service/index.js";
 import { createRandom, runService, yieldSleeper } from "../service/index.js";
-import { deleteBenchStreams, fillStream, freshBenchNames, measureRawNatsCeiling } from "./nats-raw.js";
+import {
+  deleteBenchStreams,
+  fillStream,
+  freshBenchNames,
+  measureRawNatsCeiling,
+} from "./nats-raw.js";
 
 export interface NatsBenchOptions {
   /** NATS server URL with JetStream. */
@@ -32,6 +37,8 @@ export interface NatsBenchRun {
   readonly deadLettered: number;
   readonly redelivered: number;
   readonly extended: number;
+  /** Extensions not sent to the server (see `EXTEND_COALESCE_SHARE`). */
+  readonly coalescedExtensions: number;
 }
 
 /** `mayhem bench --broker nats://…`'s one JSON line (snake_case, as the memory bench). */
@@ -45,6 +52,7 @@ export interface NatsBenchResult {
   readonly dead_lettered: number;
   readonly redelivered: number;
   readonly extended: number;
+  readonly coalesced_extensions: number;
   /** How fast the N messages were stored beforehand (not part of the timed consumption). */
   readonly publish_msgs_per_s: number;
   readonly peak_rss_mb: number;
@@ -131,6 +139,7 @@ export async function measureNatsRun(
       deadLettered: brokerStats.deadLettered,
       redelivered: brokerStats.redelivered,
       extended: result.stats.extended,
+      coalescedExtensions: brokerStats.coalescedExtensions,
     };
   } finally {
     await deleteBenchStreams(jsm, names);
@@ -191,6 +200,7 @@ export async function runNatsBench(options: NatsBenchOptions): Promise<NatsBench
     dead_lettered: typical.deadLettered,
     redelivered: typical.redelivered,
     extended: typical.extended,
+    coalesced_extensions: typical.coalescedExtensions,
     publish_msgs_per_s: round(median(real.map((r) => r.publishMsgsPerS)), 1),
     peak_rss_mb: round(process.resourceUsage().maxRSS / 1024, 1),
     ceiling_msgs_per_s: round(ceilingRate, 1),

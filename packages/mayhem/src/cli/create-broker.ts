@@ -46,7 +46,9 @@ function explain(cause: unknown): string {
 /** The connection and naming options of the NATS broker, from the `broker` and `nats*` knobs. */
 export function natsTopologyOptions(
   config: MayhemConfig,
-): Required<Pick<NatsBrokerOptions, "servers" | "stream" | "subject" | "durable" | "deadLetterSubject">> {
+): Required<
+  Pick<NatsBrokerOptions, "servers" | "stream" | "subject" | "durable" | "deadLetterSubject">
+> {
   return {
     servers: config.broker,
     stream: config.natsStream,
@@ -84,7 +86,10 @@ export async function startingNats<T>(
  * @throws {ConfigError} for a knob the chosen broker cannot take.
  * @throws {BrokerStartError} when the NATS server is unreachable or its stream or consumer differs.
  */
-export async function createBroker(config: MayhemConfig, logger?: NatsBrokerLogger): Promise<Broker> {
+export async function createBroker(
+  config: MayhemConfig,
+  logger?: NatsBrokerLogger,
+): Promise<Broker> {
   if (config.broker === "memory") {
     return new MemoryBroker({
       ackDeadlineMs: config.ackDeadlineMs,

@@ -50,7 +50,11 @@ async function runCommand(
   }
 }
 
-async function runUntilShutdown(config: MayhemConfig, io: CliIo, loopscope: string): Promise<number> {
+async function runUntilShutdown(
+  config: MayhemConfig,
+  io: CliIo,
+  loopscope: string,
+): Promise<number> {
   const logger = createLogger({ level: config.logLevel, format: config.logFormat });
   const broker = await createBroker(config, logger);
   // On a shared broker, work comes from `mayhem publish` or other producers.
@@ -69,7 +73,9 @@ async function runUntilShutdown(config: MayhemConfig, io: CliIo, loopscope: stri
     `Mayhem Mandrill started on the ${broker.kind} broker (pid ${process.pid}); Ctrl-C to stop`,
   );
   if (loopscope !== "off") {
-    logger.info(`loopscope is on (${loopscope} mode): kill -USR2 ${process.pid} prints a task dump`);
+    logger.info(
+      `loopscope is on (${loopscope} mode): kill -USR2 ${process.pid} prints a task dump`,
+    );
   }
   if (config.inject.length > 0) {
     logger.warn(`Injecting defects on purpose: ${config.inject.join(", ")}`);
@@ -134,25 +140,23 @@ export function buildProgram(
       "--broker <kind>",
       "memory (default), or nats://host:port: N stored messages against the raw client's ceiling (env: MAYHEM_BROKER)",
     )
-    .action(
-      async (flags: { messages: string; runs: string; seed: string; broker?: string }) => {
-        const options = {
-          messages: parseFlag("--messages", flags.messages, integer(1)),
-          runs: parseFlag("--runs", flags.runs, integer(1, 1000)),
-          seed: parseFlag("--seed", flags.seed, integer(0, 2 ** 32 - 1)),
-        };
-        const { broker } = resolveConfig({ broker: flags.broker }, io.env);
-        const result =
-          broker === "memory"
-            ? await runBench(options)
-            : await startingNats(
-                broker,
-                () => runNatsBench({ servers: broker, ...options }),
-                "run the benchmark on the nats broker",
-              );
-        io.stdout(`${JSON.stringify(result)}\n`);
-      },
-    );
+    .action(async (flags: { messages: string; runs: string; seed: string; broker?: string }) => {
+      const options = {
+        messages: parseFlag("--messages", flags.messages, integer(1)),
+        runs: parseFlag("--runs", flags.runs, integer(1, 1000)),
+        seed: parseFlag("--seed", flags.seed, integer(0, 2 ** 32 - 1)),
+      };
+      const { broker } = resolveConfig({ broker: flags.broker }, io.env);
+      const result =
+        broker === "memory"
+          ? await runBench(options)
+          : await startingNats(
+              broker,
+              () => runNatsBench({ servers: broker, ...options }),
+              "run the benchmark on the nats broker",
+            );
+      io.stdout(`${JSON.stringify(result)}\n`);
+    });
 
   return program;
 }

@@ -8,7 +8,12 @@ import { createMessage, encodeMessage } from "../message/index.js";
 import { createRandom } from "../service/index.js";
 import { natsTopologyOptions, startingNats } from "./create-broker.js";
 import type { CliIo } from "./program.js";
-import { NATS_LOCATION_KNOBS, addKnobOptions, parseFlag, requireNatsBroker } from "./knob-options.js";
+import {
+  NATS_LOCATION_KNOBS,
+  addKnobOptions,
+  parseFlag,
+  requireNatsBroker,
+} from "./knob-options.js";
 
 /** What `mayhem publish` prints when done: one JSON line. */
 export interface PublishSummary {
@@ -46,7 +51,7 @@ export async function publishMessages(options: {
   );
   const random = createRandom(config.seed);
   const pending = new Set<Promise<void>>();
-  let failure: unknown;
+  let failure: Error | undefined;
   const started = performance.now();
   try {
     for (let i = 0; i < count && failure === undefined; i++) {
@@ -58,7 +63,7 @@ export async function publishMessages(options: {
       const stored: Promise<void> = publisher
         .publish(encodeMessage(createMessage(random)))
         .catch((error: unknown) => {
-          failure ??= error;
+          failure ??= error instanceof Error ? error : new Error(String(error));
         })
         .finally(() => pending.delete(stored));
       pending.add(stored);
@@ -85,8 +90,7 @@ export function addPublishCommand(program: Command, io: CliIo): void {
   const command = program
     .command("publish")
     .description(
-      "publish N messages onto a NATS JetStream stream and exit once all are stored;\n" +
-        "prints one JSON line (needs --broker nats://host:port)",
+      "publish N messages onto NATS JetStream, exit once all are stored (needs --broker nats://…)",
     )
     .requiredOption("--count <n>", "messages to publish")
     .option("--rate <msgs-per-s>", "publish at this rate (default: as fast as allowed)");
@@ -98,8 +102,7 @@ export function addPublishCommand(program: Command, io: CliIo): void {
     const summary = await publishMessages({
       config,
       count: parseFlag("--count", count ?? "", integer(1)),
-      rate:
-        rate === undefined ? undefined : parseFlag("--rate", rate, decimal(0.001, 10_000_000)),
+      rate: rate === undefined ? undefined : parseFlag("--rate", rate, decimal(0.001, 10_000_000)),
     });
     io.stdout(`${JSON.stringify(summary)}\n`);
   });

@@ -11,8 +11,7 @@ export function addStatsCommand(program: Command, io: CliIo): void {
   const command = program
     .command("stats")
     .description(
-      "print the NATS stream's and consumer's figures as one JSON line: messages, lastSeq,\n" +
-        "pending, ackPending, redelivered, ackFloor, deadLettered (needs --broker nats://host:port)",
+      "print the NATS stream's and consumer's figures as one JSON line (needs --broker nats://…)",
     );
   addKnobOptions(command, NATS_LOCATION_KNOBS);
   command.action(async (flags: Partial<Record<keyof MayhemConfig, string>>) => {

@@ -1,13 +1,6 @@
 import type { Logger } from "pino";
 import type { Task } from "loopscope";
-import { spawn as realSpawn } from "loopscope";
-const FAKE = process.env.FAKE_SPAWN === "1";
-function spawn<T>(name: string, fn: (t: Task<T>) => Promise<T>): Task<T> {
-  if (!FAKE) return realSpawn(name, fn);
-  const t = { cancelRequested: false } as unknown as { promise: Promise<T> };
-  t.promise = fn(t as unknown as Task<T>);
-  return t as unknown as Task<T>;
-}
+import { spawn } from "loopscope";
 import type { BrokerMessage } from "../broker/types.js";
 import type { MayhemMessage } from "../message/index.js";
 import { hostnameOf } from "../message/index.js";
@@ -244,7 +237,8 @@ class TaskCancelSignal implements CancelSignal {
     return this.task.cancelRequested;
   }
   get reason(): unknown {
-    return this.task.signal.reason;
+    const reason: unknown = this.task.signal.reason;
+    return reason;
   }
   addEventListener(type: "abort", listener: () => void, options?: { once?: boolean }): void {
     this.task.signal.addEventListener(type, listener, options);

@@ -136,22 +136,22 @@ function restartUnsupervised(
   ctx: HandlerContext,
   signal: CancelSignal,
 ): void {
-  // The task's promise is deliberately left unhandled: that is the defect.
-  spawn(`restart ${message.instanceName}`, async () => {
-    // inject:unretrieved-spawn
+  const restart = async (): Promise<void> => {
     try {
       await ctx.actions.restartHost(message, signal);
     } catch {
       if (signal.aborted) return; // shutdown, not the defect
       throw new RestartFailedError(hostnameOf(message)); // inject:unretrieved-throw
     }
-  });
+  };
+  // The task's promise is deliberately left unhandled: that is the defect.
+  spawn(`restart ${message.instanceName}`, restart); // inject:unretrieved-spawn
 }
 
 /** A child task awaiting a promise whose resolver is dropped at once: it can never resume. */
 function waitForNothing(message: MayhemMessage): void {
-  spawn(`wait for ${message.instanceName} audit`, async () => {
-    // inject:lost-task-spawn
+  const waitForever = async (): Promise<void> => {
     await new Promise<void>(() => undefined); // inject:lost-task-await
-  });
+  };
+  spawn(`wait for ${message.instanceName} audit`, waitForever); // inject:lost-task-spawn
 }

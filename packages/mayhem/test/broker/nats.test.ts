@@ -114,6 +114,18 @@ describe(
       assert.equal(b.stats().redelivered, 1);
     });
 
+    it("extensions moments after the last reset are counted as coalesced, not sent", async () => {
+      const b = await broker({ ...isolatedNames(), ackWaitMs: 10_000 });
+      await b.publish(encode("busy"));
+      const [message] = await pullCount(b, 1);
+      // Delivered moments ago: the server's deadline is still a full ack wait away.
+      for (let i = 0; i < 3; i++) message!.extendDeadline();
+      assert.equal(b.stats().coalescedExtensions, 3);
+      message!.ack();
+      await allSettled(b, 1);
+      assert.equal(b.stats().lateSettlements, 0);
+    });
+
     it("term stores a dead letter with its reason and is never redelivered", async () => {
       const names = isolatedNames();
       const b = await broker({ ...names, ackWaitMs: 1_000 });

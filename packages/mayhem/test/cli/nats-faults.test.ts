@@ -236,6 +236,7 @@ describe(
       const total = 5 + malformed.length;
 
       const proc = startMayhem(topo, [...SLOW_ENOUGH, ...NO_FAILURES]);
+      await proc.waitFor((l) => l.msg.startsWith("Mayhem Mandrill started"), "the start line");
       await settled(topo, total);
       assert.equal((await stop(proc)).code, 0, proc.other);
       const terminated = proc.lines.filter((l) => l.msg.startsWith("Terminated malformed message"));
@@ -259,6 +260,7 @@ describe(
         const reasons = [];
         for (let seq = 1; seq <= malformed.length; seq++) {
           const dead = await jsm.streams.getMessage(`${topo.stream}_DEAD`, { seq });
+          assert.ok(dead !== null, `dead letter ${seq} is stored`);
           reasons.push(dead.header.get(DeadLetterHeader.reason));
         }
         assert.deepEqual(reasons.sort(), terminated.map((l) => String(l.reason)).sort());

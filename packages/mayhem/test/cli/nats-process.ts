@@ -148,8 +148,12 @@ function tail(proc: MayhemProcess): string {
 /** Runs a CLI command to its end; resolves with its exit code and output. */
 export async function runCli(
   args: string[],
+  env: NodeJS.ProcessEnv = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
@@ -175,7 +179,7 @@ export async function streamMessageIds(t: Topology, count: number): Promise<Set<
     const ids = new Set<string>();
     const messages = await consumer.fetch({ max_messages: count, expires: 5_000 });
     for await (const m of messages) {
-      ids.add((m.json() as { messageId: string }).messageId);
+      ids.add(m.json<{ messageId: string }>().messageId);
       if (ids.size === count) break;
     }
     return ids;

@@ -1,0 +1,206 @@
+/**
+ * What loopscope's production mode costs Mayhem (issues 3 and 4): each workload in a
+ * fresh process per run, with no preload, with `--import loopscope/register`
+ * (watchdog + loop metrics exported to a local StatsD sink), and with blocked-at for
+ * comparison. Runs alternate between variants, rotating the order each round; the
+ * figures are medians, with every run listed and the spread of the baseline, and
+ * ratios to the no-preload median of the same session. Prints one JSON object.
+ *
+ * Workloads:
+ *   - mayhem: `mayhem bench --messages N` (msgs/s; handler tasks are always on in Mayhem,
+ *     so the difference is the preload: watchdog, metrics, SIGUSR2 dump handler);
+ *   - http: a plain node:http server under loopback load from autocannon (requests/s).
+ * blocked-at keeps well under 1% of a promise-heavy workload's throughput, so its
+ * Mayhem runs use fewer messages (`--blocked-at-messages`) and fewer rounds.
+ *
+ * Usage (after `npm run build` at the root):
+ *   node --import tsx packages/mayhem/bench/loopscope-cost.ts [--rounds 7] [--messages 200000]
+ *     [--seconds 2] [--blocked-at-messages 3000] [--blocked-at-rounds 3]
+ */
+import { execFile, spawn } from "node:child_process";
+import { createSocket } from "node:dgram";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { availableParallelism, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import autocannon from "autocannon";
+
+const { values } = parseArgs({
+  options: {
+    rounds: { type: "string", default: "7" },
+    messages: { type: "string", default: "200000" },
+    seconds: { type: "string", default: "2" },
+    "blocked-at-messages": { type: "string", default: "3000" },
+    "blocked-at-rounds": { type: "string", default: "3" },
+  },
+});
+const positive = (name: string, raw: string): number => {
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new TypeError(`--${name} must be an integer >= 1, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+};
+const rounds = positive("rounds", values.rounds);
+const messages = positive("messages", values.messages);
+const seconds = positive("seconds", values.seconds);
+const blockedAtMessages = positive("blocked-at-messages", values["blocked-at-messages"]);
+const blockedAtRounds = positive("blocked-at-rounds", values["blocked-at-rounds"]);
+
+const cli = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
+const require = createRequire(import.meta.url);
+const register = require.resolve("loopscope/register");
+if (!existsSync(cli) || !existsSync(register)) {
+  throw new Error("bench/loopscope-cost.ts runs the built packages: run `npm run build` first");
+}
+const blockedAtPath = require.resolve("blocked-at");
+const dir = mkdtempSync(join(tmpdir(), "mayhem-loopscope-cost-"));
+
+// A StatsD sink, so the exporter really sends.
+const sink = createSocket("udp4");
+await new Promise<void>((resolve) => sink.bind(0, "127.0.0.1", resolve));
+let statsdPackets = 0;
+sink.on("message", () => statsdPackets++);
+const sinkPort = sink.address().port;
+
+const file = (name: string, text: string): string => {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+};
+
+type Variant = "none" | "production" | "blockedAt";
+const variantArgs: Record<Variant, string[]> = {
+  none: [],
+  production: ["--import", pathToFileURL(register).href],
+  blockedAt: [
+    "--import",
+    pathToFileURL(
+      file(
+        "blocked-at.mjs",
+        `import { createRequire } from "node:module";
+const blocked = createRequire(import.meta.url)(${JSON.stringify(blockedAtPath)});
+blocked(() => {}, { threshold: 100 });
+`,
+      ),
+    ).href,
+  ],
+};
+const childEnv = {
+  ...process.env,
+  LOOPSCOPE_STATSD: `127.0.0.1:${sinkPort}`,
+  LOOPSCOPE_METRICS_INTERVAL_MS: "1000",
+};
+
+const server = file(
+  "server.mjs",
+  `import { createServer } from "node:http";
+const server = createServer((request, response) => { response.writeHead(200, { "content-type": "text/plain" }); response.end("hello world\\n"); });
+server.listen(0, "127.0.0.1", () => process.stdout.write(server.address().port + "\\n"));
+process.on("SIGTERM", () => server.close(() => process.exit(0)));
+`,
+);
+
+function runMayhem(variant: Variant): Promise<number> {
+  const count = variant === "blockedAt" ? blockedAtMessages : messages;
+  const args = [...variantArgs[variant], cli, "bench", "--messages", String(count)];
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, args, { env: childEnv }, (error, stdout) => {
+      if (error !== null) reject(new Error(`mayhem bench (${variant}) failed`, { cause: error }));
+      else resolve((JSON.parse(stdout) as { msgs_per_s: number }).msgs_per_s);
+    });
+  });
+}
+
+async function runHttp(variant: Variant): Promise<number> {
+  const child = spawn(process.execPath, [...variantArgs[variant], server], {
+    env: childEnv,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout.once("data", (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+    child.once("exit", (code) => reject(new Error(`server exited with ${String(code)}`)));
+  });
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}/`,
+    connections: 20,
+    duration: seconds,
+  });
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGTERM");
+  await exited;
+  return result.requests.average;
+}
+
+const median = (xs: readonly number[]): number => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+
+async function measure(run: (variant: Variant) => Promise<number>) {
+  const variants: Variant[] = ["none", "production", "blockedAt"];
+  const runs: Record<Variant, number[]> = { none: [], production: [], blockedAt: [] };
+  for (let r = 0; r < rounds; r++) {
+    // Rotate the order so no variant always runs first (or right after the same neighbour).
+    const order = variants.map((_, i) => variants[(i + r) % variants.length]!);
+    for (const variant of order) {
+      if (variant === "blockedAt" && r >= blockedAtRounds) continue;
+      runs[variant].push(await run(variant));
+    }
+  }
+  const base = median(runs.none);
+  const summary = (variant: Variant) => {
+    const m = median(runs[variant]);
+    return {
+      median: Math.round(m),
+      ratio: round3(m / base),
+      // Spread of this variant's own runs around its median: the noise floor.
+      spread: [round3(Math.min(...runs[variant]) / m), round3(Math.max(...runs[variant]) / m)],
+      runs: runs[variant].map(Math.round),
+    };
+  };
+  return {
+    none: summary("none"),
+    production: summary("production"),
+    blockedAt: summary("blockedAt"),
+    // Ratio of medians of the runs paired within a round (same neighbours in time).
+    productionPairedRatio: round3(median(runs.production.map((value, i) => value / runs.none[i]!))),
+  };
+}
+
+try {
+  const mayhem = await measure(runMayhem);
+  const http = await measure(runHttp);
+  const result = {
+    bench: "loopscope production mode on Mayhem and node:http",
+    node: process.version,
+    cores: availableParallelism(),
+    rounds,
+    variants: {
+      none: "no preload",
+      production:
+        "--import loopscope/register: watchdog (100 ms) + metrics (1 s interval) to a local StatsD sink",
+      blockedAt: `blocked-at, threshold 100 ms (${blockedAtRounds} rounds)`,
+    },
+    mayhem: {
+      unit: "msgs/s",
+      command: `mayhem bench --messages ${messages}`,
+      blockedAtMessages,
+      ...mayhem,
+    },
+    http: {
+      unit: "requests/s",
+      load: `autocannon, 20 connections, ${seconds} s`,
+      ...http,
+    },
+    statsdPacketsReceived: statsdPackets,
+  };
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+} finally {
+  sink.close();
+  rmSync(dir, { recursive: true, force: true });
+}
