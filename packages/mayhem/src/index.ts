@@ -5,6 +5,20 @@ export type {
   DeadLetter,
   PullOptions,
 } from "./broker/types.js";
+export type {
+  Clock,
+  TimerHandle,
+  MemoryBrokerOptions,
+  MemoryBrokerStats,
+  MemoryMessage,
+} from "./broker/index.js";
+export {
+  BrokerClosedError,
+  BrokerError,
+  BrokerErrorCode,
+  MemoryBroker,
+  systemClock,
+} from "./broker/index.js";
 
 export type { MayhemMessage } from "./message/index.js";
 export {
@@ -96,9 +110,6 @@ export type {
 export {
   DeadLetterHeader,
   NatsBroker,
-  NatsBrokerClosedError,
-  NatsBrokerError,
-  NatsBrokerErrorCode,
   NatsConfigMismatchError,
   NatsPublisher,
   natsBrokerDefaults,

@@ -1,6 +1,8 @@
 /** Stable error codes of the broker layer; tests and callers match on these, never on messages. */
 export const BrokerErrorCode = Object.freeze({
   closed: "MAYHEM_ERR_BROKER_CLOSED",
+  /** An existing NATS stream or consumer is configured differently from what the options ask for. */
+  natsConfigMismatch: "MAYHEM_ERR_NATS_CONFIG_MISMATCH",
 } as const);
 
 export type BrokerErrorCode = (typeof BrokerErrorCode)[keyof typeof BrokerErrorCode];

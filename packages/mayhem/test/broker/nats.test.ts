@@ -3,11 +3,11 @@ import { after, before, describe, it } from "node:test";
 import {
   DeadLetterHeader,
   NatsBroker,
-  NatsBrokerErrorCode,
   NatsConfigMismatchError,
   natsStats,
   type NatsBrokerOptions,
 } from "../../src/broker/nats/index.js";
+import { BrokerErrorCode } from "../../src/broker/errors.js";
 import { NatsServer, natsServerAvailable } from "../helpers/nats-server.js";
 import {
   adminClient,
@@ -214,7 +214,7 @@ describe(
         (error: unknown) => error,
       );
       assert.ok(ackWait instanceof NatsConfigMismatchError);
-      assert.equal(ackWait.code, NatsBrokerErrorCode.configMismatch);
+      assert.equal(ackWait.code, BrokerErrorCode.natsConfigMismatch);
       assert.equal(ackWait.code, "MAYHEM_ERR_NATS_CONFIG_MISMATCH");
       assert.equal(ackWait.entity, "consumer");
       assert.equal(ackWait.field, "ack_wait (ms)");
@@ -272,7 +272,7 @@ describe(
       assert.equal(first.close(), closing);
       await closing;
       assert.deepEqual(await first.pull({ max: 1 }), []);
-      await assert.rejects(first.publish(encode("late")), { code: "MAYHEM_ERR_NATS_CLOSED" });
+      await assert.rejects(first.publish(encode("late")), { code: "MAYHEM_ERR_BROKER_CLOSED" });
 
       const second = await broker({ ...names, ackWaitMs: 60_000 });
       const taken = await pullCount(second, 10, 5_000);

@@ -6,7 +6,7 @@ import { DueQueue } from "./due-queue.js";
 import { Fifo } from "./fifo.js";
 import { LeaseList } from "./lease-list.js";
 import { describe, pullOptionsError, type ResolvedMemoryBrokerOptions } from "./options.js";
-import { PullWaiter } from "./pull-waiter.js";
+import { PullWaiter } from "../pull-waiter.js";
 
 /** {@link BrokerStats} plus the figures only the memory broker has. */
 export interface MemoryBrokerStats extends BrokerStats {
@@ -44,7 +44,7 @@ export class MemoryBrokerCore implements LeaseSettler {
   /** Current leases, earliest deadline first. */
   readonly #leases = new LeaseList<Delivery>();
   /** Waiting pulls in arrival order (a Set iterates in insertion order, deletes in O(1)). */
-  readonly #waiters = new Set<PullWaiter>();
+  readonly #waiters = new Set<PullWaiter<MemoryMessage>>();
   readonly #deadLetters = new Fifo<DeadLetter>();
 
   #deadlineTimer: TimerHandle | undefined;

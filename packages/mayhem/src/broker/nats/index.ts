@@ -1,10 +1,5 @@
 export { DeadLetterHeader } from "./dead-letter.js";
-export {
-  NatsBrokerClosedError,
-  NatsBrokerError,
-  NatsBrokerErrorCode,
-  NatsConfigMismatchError,
-} from "./errors.js";
+export { NatsConfigMismatchError } from "./errors.js";
 export { NatsBroker } from "./nats-broker.js";
 export { NatsPublisher } from "./nats-publisher.js";
 export { natsBrokerDefaults } from "./options.js";

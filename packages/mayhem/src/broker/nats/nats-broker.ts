@@ -10,7 +10,7 @@ import {
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { Broker, BrokerMessage, BrokerStats, PullOptions } from "../types.js";
 import { deadLetterHeaders, deadLetterMsgId } from "./dead-letter.js";
-import { NatsBrokerClosedError } from "./errors.js";
+import { BrokerClosedError } from "../errors.js";
 import { NatsLease, type LeaseOwner, type NatsCounters } from "./lease.js";
 import {
   resolveNatsBrokerOptions,
@@ -20,7 +20,8 @@ import {
 } from "./options.js";
 import { PrefetchBuffer, type Prefetched } from "./prefetch-buffer.js";
 import { PublishWindow } from "./publish-window.js";
-import { PullWaiter } from "./pull-waiter.js";
+import { systemClock } from "../clock.js";
+import { PullWaiter } from "../pull-waiter.js";
 import { ensureTopology } from "./setup.js";
 import { readNatsStats, type NatsStats } from "./stats.js";
 
@@ -165,7 +166,7 @@ export class NatsBroker implements Broker, LeaseOwner {
       throw new TypeError(`publish() data must be a Uint8Array; received ${typeof data}`);
     }
     if (this.#closing || !(await this.#publishWindow.acquire())) {
-      throw new NatsBrokerClosedError("publish");
+      throw new BrokerClosedError("publish", "nats");
     }
     try {
       await this.#js.publish(this.#options.subject, data);
@@ -185,7 +186,9 @@ export class NatsBroker implements Broker, LeaseOwner {
     }
     if (expiresMs === 0) return Promise.resolve([]);
     return new Promise((resolve) => {
-      new PullWaiter(max, this.#waiters, resolve, signal, expiresMs);
+      this.#waiters.add(
+        new PullWaiter(max, this.#waiters, systemClock, resolve, signal, expiresMs),
+      );
     });
   }
 

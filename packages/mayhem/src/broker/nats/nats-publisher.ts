@@ -1,6 +1,6 @@
 import { jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { NatsBrokerClosedError } from "./errors.js";
+import { BrokerClosedError } from "../errors.js";
 import { natsBrokerDefaults, resolveNatsBrokerOptions, type NatsBrokerOptions } from "./options.js";
 import { PublishWindow } from "./publish-window.js";
 import { ensureStream } from "./setup.js";
@@ -59,7 +59,7 @@ export class NatsPublisher {
   /** Publishes with a JetStream publish, resolved once stored. Waits for a slot beyond `publishWindow` in flight. */
   async publish(data: Uint8Array): Promise<void> {
     if (this.#closed !== undefined || !(await this.#window.acquire())) {
-      throw new NatsBrokerClosedError("publish");
+      throw new BrokerClosedError("publish", "nats");
     }
     try {
       await this.#js.publish(this.#subject, data);

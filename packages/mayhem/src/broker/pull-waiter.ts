@@ -1,21 +1,22 @@
-import type { Clock, TimerHandle } from "../clock.js";
-import type { MemoryMessage } from "./delivery.js";
+import type { Clock, TimerHandle } from "./clock.js";
+import type { BrokerMessage } from "./types.js";
 
 /**
  * A `pull()` that found nothing to deliver and waits, first-in first-out, for
- * messages or for an outstanding slot. It finishes exactly once: served, aborted,
- * expired or closed; finishing takes it out of `waiters` (the set its owner
- * adds it to) and removes its timer and abort listener.
+ * messages (or, on the memory broker, an outstanding slot). Both brokers use it.
+ * It finishes exactly once: served, aborted, expired or closed; finishing takes it
+ * out of `waiters` (the set its owner adds it to) and removes its timer and abort
+ * listener.
  */
-export class PullWaiter {
+export class PullWaiter<M extends BrokerMessage = BrokerMessage> {
   #timer: TimerHandle | undefined;
   #done = false;
 
   constructor(
     readonly max: number,
-    private readonly waiters: Set<PullWaiter>,
+    private readonly waiters: Set<PullWaiter<M>>,
     private readonly clock: Clock,
-    private readonly resolve: (batch: MemoryMessage[]) => void,
+    private readonly resolve: (batch: M[]) => void,
     private readonly signal: AbortSignal | undefined,
     expiresMs: number | undefined,
   ) {
@@ -29,7 +30,7 @@ export class PullWaiter {
     this.finish([]);
   }
 
-  finish(batch: MemoryMessage[]): void {
+  finish(batch: M[]): void {
     if (this.#done) return;
     this.#done = true;
     this.waiters.delete(this);
