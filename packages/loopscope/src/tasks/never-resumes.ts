@@ -29,6 +29,7 @@ lifecycle.onPending = () => {
   timer = setInterval(watchPendingTasks, WATCH_INTERVAL_MS);
   // loopscope never keeps the process alive.
   timer.unref();
+  lifecycle.watching = true;
 };
 
 /**
@@ -37,16 +38,13 @@ lifecycle.onPending = () => {
  */
 export function watchPendingTasks(): void {
   try {
-    for (const task of registry.values()) {
-      if (task.watched || task.inner === undefined) continue;
+    // A task handed over already has no `inner` any more.
+    for (const task of registry.toArray()) {
+      if (task.inner === undefined) continue;
       finalizer.register(task.inner, task, task);
-      task.watched = true;
       task.inner = undefined;
     }
-    if (registry.size === 0 && timer !== undefined) {
-      clearInterval(timer);
-      timer = undefined;
-    }
+    if (registry.size === 0) stopWatchingTasks();
   } catch {
     // Never throw into the application's timers.
   }
@@ -76,4 +74,5 @@ function reportLost(task: TaskImpl): void {
 export function stopWatchingTasks(): void {
   if (timer !== undefined) clearInterval(timer);
   timer = undefined;
+  lifecycle.watching = false;
 }

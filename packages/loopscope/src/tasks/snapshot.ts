@@ -20,7 +20,7 @@ export function snapshotTasks(): TaskDumpEvent {
   const view: AwaitView | undefined = context.debug ? resolveAwaits(nowMs) : undefined;
   const tasks: TaskSnapshot[] = [];
   let unsampled = 0;
-  for (const task of registry.values()) {
+  for (const task of registry.toArray()) {
     if (task.creation === undefined) unsampled++;
     tasks.push(snapshotOf(task, nowMs, view?.byTask.get(task)));
   }

@@ -2,6 +2,8 @@ import { captureStack } from "../report/index.js";
 import type { RawStack } from "../report/index.js";
 import type { TaskState } from "../report/types.js";
 import { context, switchTask } from "./context.js";
+import type { PendingNode } from "./registry.js";
+import { PendingList } from "./registry.js";
 import { StackSampler } from "./sampler.js";
 
 /**
@@ -66,47 +68,64 @@ const CREATION_FRAMES = 8;
  */
 export const creationSampler = new StackSampler(1000, 200, 256);
 
-/** Every task not yet settled, by id, in creation order. */
-export const registry = new Map<number, TaskImpl>();
+/** Every task not yet settled, in creation order. */
+export const registry = new PendingList<TaskImpl>();
 
 /** Debug mode: the tasks whose promise is this one, to say an `await` waits on a task. */
 export const taskOfPromise = new WeakMap<object, TaskImpl>();
 
-/** Called when a task enters the registry; the never-resumes check hooks in here. */
-export const lifecycle: { onPending: (() => void) | undefined } = { onPending: undefined };
+/**
+ * The never-resumes check hooks in here: `onPending` is called when a task stays pending
+ * while `watching` is false (it then starts its timer and sets `watching`), so a spawn
+ * pays one boolean read.
+ */
+export const lifecycle: { onPending: (() => void) | undefined; watching: boolean } = {
+  onPending: undefined,
+  watching: false,
+};
 
 let nextId = 1;
 
 /**
- * The one object per task. Fields instead of closures; the AbortController only when
- * someone asks for the signal; children linked through the tasks themselves (an
- * intrusive list), so spawning and finishing allocate nothing else.
+ * A task's cancellation state, apart from the task: most tasks are never cancelled and
+ * never asked for their signal, so they do not carry these fields.
  */
-export class TaskImpl<T = unknown> implements Task<T> {
+class Cancellation {
+  reason: unknown = undefined;
+  /** Created on first access to `signal`, or to abort it. */
+  controller: AbortController | undefined = undefined;
+  /** The `signal` option, listened to until the task settles. */
+  external: AbortSignal | undefined = undefined;
+}
+
+/**
+ * The one object per task. Fields instead of closures; cancellation state and the
+ * AbortController only when needed; the registry and the children linked through the
+ * tasks themselves (intrusive lists), so spawning and finishing allocate nothing else
+ * but the promise the application gets.
+ */
+export class TaskImpl<T = unknown> implements Task<T>, PendingNode<TaskImpl> {
   promise!: Promise<T>;
   /** `performance.now()` at creation. */
   readonly createdMs: number;
   /** Where it was created; undefined when sampled out. */
-  creation: RawStack | undefined;
+  creation: RawStack | undefined = undefined;
   settled: Settled = Settled.No;
   cancelRequested = false;
-  cancelReason: unknown = undefined;
   /**
    * The function's promise, held strongly only until the never-resumes check takes it
    * over (weakly, through a FinalizationRegistry).
    */
   inner: Promise<unknown> | undefined = undefined;
-  /** Handed to the FinalizationRegistry (then `inner` is dropped). */
-  watched = false;
-  /** Created on first access to `signal`, or to abort it. @internal */
-  controller: AbortController | undefined = undefined;
-  private external: AbortSignal | undefined = undefined;
-  /** Debug mode: milliseconds spent running on the loop (its steps), and how many steps. */
-  busyMs = 0;
-  steps = 0;
+  prevPending: TaskImpl | undefined = undefined;
+  nextPending: TaskImpl | undefined = undefined;
   firstChild: TaskImpl | undefined = undefined;
   nextSibling: TaskImpl | undefined = undefined;
   prevSibling: TaskImpl | undefined = undefined;
+  private cancellation: Cancellation | undefined = undefined;
+  /** Debug mode: milliseconds spent running on the loop (its steps), and how many steps. */
+  busyMs = 0;
+  steps = 0;
 
   constructor(
     readonly id: number,
@@ -118,11 +137,12 @@ export class TaskImpl<T = unknown> implements Task<T> {
   }
 
   get signal(): AbortSignal {
-    if (this.controller === undefined) {
-      this.controller = new AbortController();
-      if (this.cancelRequested) this.controller.abort(this.cancelReason);
+    const cancellation = this.cancelState();
+    if (cancellation.controller === undefined) {
+      cancellation.controller = new AbortController();
+      if (this.cancelRequested) cancellation.controller.abort(cancellation.reason);
     }
-    return this.controller.signal;
+    return cancellation.controller.signal;
   }
 
   get state(): TaskState {
@@ -143,13 +163,18 @@ export class TaskImpl<T = unknown> implements Task<T> {
     return this.settled === Settled.Lost;
   }
 
+  /** Why it was cancelled (`undefined` until then). @internal */
+  get cancelReason(): unknown {
+    return this.cancellation?.reason;
+  }
+
   cancel(reason?: unknown): void {
     cancelTree(this, reason);
   }
 
   /** `EventListener` for the `signal` option: no closure per task. @internal */
   handleEvent(): void {
-    cancelTree(this, this.external?.reason);
+    cancelTree(this, this.cancellation?.external?.reason);
   }
 
   /** @internal */
@@ -158,29 +183,44 @@ export class TaskImpl<T = unknown> implements Task<T> {
       cancelTree(this, signal.reason);
       return;
     }
-    this.external = signal;
+    this.cancelState().external = signal;
     signal.addEventListener("abort", this, { once: true });
+  }
+
+  /** Mark cancelled and abort the signal, if there is one already. @internal */
+  requestCancel(reason: unknown): void {
+    this.cancelRequested = true;
+    this.cancelState().reason = reason;
+  }
+
+  /** Fire the signal, if someone asked for it. @internal */
+  abortSignal(): void {
+    const cancellation = this.cancellation;
+    cancellation?.controller?.abort(cancellation.reason);
   }
 
   /** Leave the registry with a final state. @internal */
   finish(outcome: Settled): void {
     if (this.settled !== Settled.No) return;
     this.settled = outcome;
-    registry.delete(this.id);
+    registry.remove(this);
     this.inner = undefined;
     // Debug mode reports a failed task nobody awaited with where it was created
     // (src/debug/); the task then lives only as long as its promise.
     if (!(context.debug && outcome === Settled.Failed)) this.creation = undefined;
-    this.unlink();
-    if (this.external !== undefined) {
-      this.external.removeEventListener("abort", this);
-      this.external = undefined;
+    if (this.parent !== undefined) this.unlink(this.parent);
+    const external = this.cancellation?.external;
+    if (external !== undefined) {
+      external.removeEventListener("abort", this);
+      this.cancellation!.external = undefined;
     }
   }
 
-  private unlink(): void {
-    const parent = this.parent;
-    if (parent === undefined) return;
+  private cancelState(): Cancellation {
+    return (this.cancellation ??= new Cancellation());
+  }
+
+  private unlink(parent: TaskImpl): void {
     if (this.prevSibling !== undefined) this.prevSibling.nextSibling = this.nextSibling;
     else if (parent.firstChild === this) parent.firstChild = this.nextSibling;
     if (this.nextSibling !== undefined) this.nextSibling.prevSibling = this.prevSibling;
@@ -188,9 +228,8 @@ export class TaskImpl<T = unknown> implements Task<T> {
   }
 
   /** @internal */
-  link(): void {
-    const parent = this.parent;
-    if (parent === undefined || parent.settled !== Settled.No) return;
+  link(parent: TaskImpl): void {
+    if (parent.settled !== Settled.No) return;
     const first = parent.firstChild;
     if (first !== undefined) first.prevSibling = this;
     this.nextSibling = first;
@@ -208,17 +247,17 @@ export const Outcome = {
 
 function cancelTree(task: TaskImpl, reason: unknown): void {
   if (task.cancelRequested || task.settled !== Settled.No) return;
-  task.cancelRequested = true;
-  task.cancelReason = reason ?? new DOMException("The task was cancelled", "AbortError");
+  const why = reason ?? new DOMException("The task was cancelled", "AbortError");
+  task.requestCancel(why);
   let child = task.firstChild;
   while (child !== undefined) {
     // Read the next one first: an abort listener may finish (unlink) this child.
     const next = child.nextSibling;
-    cancelTree(child, task.cancelReason);
+    cancelTree(child, why);
     child = next;
   }
   // The signal fires last, so listeners see the whole subtree marked as cancelled.
-  task.controller?.abort(task.cancelReason);
+  task.abortSignal();
 }
 
 /**
@@ -263,9 +302,9 @@ export function spawn<T>(
   const task = new TaskImpl<T>(nextId++, name, parent, nowMs);
   const debug = context.debug;
   if (debug || creationSampler.take(nowMs)) task.creation = captureStack(spawn, CREATION_FRAMES);
-  registry.set(task.id, task);
+  registry.add(task);
   if (parent !== undefined) {
-    task.link();
+    task.link(parent);
     if (parent.cancelRequested) cancelTree(task, parent.cancelReason);
   }
   const signal = options?.signal;
@@ -309,7 +348,7 @@ export function spawn<T>(
     task.promise = settleWith(task, inner);
     context.quiet = false;
     if (context.debug) taskOfPromise.set(task.promise, task);
-    lifecycle.onPending?.();
+    if (!lifecycle.watching) lifecycle.onPending?.();
   } else {
     task.finish(Settled.Done);
     task.promise = Promise.resolve(result);
@@ -357,20 +396,20 @@ export function currentTask(): Task | undefined {
  * @returns `false` when no pending task has this id.
  */
 export function cancelTask(id: number, reason?: unknown): boolean {
-  const task = registry.get(id);
+  const task = registry.find(id);
   if (task === undefined) return false;
   cancelTree(task, reason);
   return true;
 }
 
-/** The registered task with this id, if still pending. */
 /** How many tasks are pending (or running) now. */
 export function pendingTaskCount(): number {
   return registry.size;
 }
 
+/** The registered task with this id, if still pending. */
 export function findTask(id: number): Task | undefined {
-  return registry.get(id);
+  return registry.find(id);
 }
 
 function describe(value: unknown): string {

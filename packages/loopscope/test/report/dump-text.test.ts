@@ -44,23 +44,128 @@ function dump(tasks: TaskSnapshot[], mode: "production" | "debug" = "debug"): Ta
   };
 }
 
+const spawnFrame: Frame = {
+  fn: "spawn",
+  file: "/app/node_modules/loopscope/dist/tasks/task.js",
+  line: 300,
+  col: 3,
+  loopscope: true,
+};
+
+/** Instance parts of the messages' names, by the handle task's id: random, as in Mayhem. */
+const INSTANCES: Record<number, string> = {
+  10: "wtor",
+  20: "nypw",
+  22: "ldo6",
+  30: "97ds",
+  40: "kgsh",
+  50: "ey7d",
+};
+
+/** A `handle` task with `extend` and `cleanup` children created inside its first step. */
+function message(id: number, ageMs: number, children = ["extend", "cleanup"]): TaskSnapshot[] {
+  const instance = `cattle-${INSTANCES[id] ?? "zzzz"}`;
+  const parent: TaskSnapshot = {
+    id,
+    name: `handle ${instance}`,
+    state: "pending",
+    ageMs,
+    createdAt: createdFrames,
+  };
+  return [
+    parent,
+    ...children.map((kind, i): TaskSnapshot => ({
+      id: id + 1 + i,
+      name: `${kind} ${instance}`,
+      state: "pending",
+      ageMs: ageMs - 1,
+      parentId: id,
+      createdAt: [
+        { fn: "handleMessage", file: "/app/src/handler.ts", line: 169 + 10 * i, col: 21 },
+        { fn: "<anonymous>", file: "/app/src/handler.ts", line: 270, col: 5 },
+        spawnFrame,
+        ...createdFrames,
+      ],
+    })),
+  ];
+}
+
 describe("renderDump", () => {
-  it("groups identical stacks with a count, largest group first, names capped", () => {
+  it("groups identical stacks with a count, largest group first, a few example names", () => {
     const tasks = [
       { id: 1, name: "main", state: "pending", ageMs: 9000, createdAt: [] } as TaskSnapshot,
     ];
     for (let i = 2; i < 10_002; i++) tasks.push(handler(i, i));
     const text = renderDump(dump(tasks));
     const lines = text.split("\n");
-    const group = lines.findIndex((l) => l.startsWith("10000 tasks [pending"));
+    const group = lines.findIndex((l) => l.startsWith("10000 × handle m… [pending"));
     const single = lines.findIndex((l) => l.startsWith('task 1 "main"'));
     assert.ok(group > 0 && single > group, "the big group comes first");
-    assert.match(lines[group + 1]!, /2 "handle m2", 3 "handle m3", .*, and 9995 more$/);
+    assert.match(
+      lines[group + 1]!,
+      /^ {2}e\.g\. 2 "handle m2", 3 "handle m3", 4 "handle m4", and 9997 more$/,
+    );
     assert.equal(lines.filter((l) => l.includes("consumer.ts:88:7")).length, 1);
+    assert.equal(lines.filter((l) => l.includes("consumer.ts:61:5")).length, 1);
     assert.match(text, /awaits timer 1000 ms, for 1 ms–5\.0 s, at:/);
-    assert.match(text, /\.\.\. 2 node-internal frames/);
-    assert.match(text, /10001 pending tasks in 2 groups/);
+    // Who resumed the code (Node's task queue) is not where it was created.
+    assert.doesNotMatch(text, /processTicksAndRejections|node-internal/);
+    assert.equal(lines[1], "10001 pending tasks, in 2 groups");
     assert.match(text, /node resources: Timeout 3, TCPSocketWrap 1/);
+  });
+
+  it("nests children under their parent, with only the frames the parent's do not show", () => {
+    const text = renderDump(dump(message(22, 2000), "production"));
+    const lines = text.split("\n");
+    assert.equal(lines[1], "3 pending tasks, 1 top-level");
+    const parent = lines.findIndex((l) =>
+      l.startsWith('task 22 "handle cattle-ldo6" [pending 2.0 s]'),
+    );
+    const extend = lines.findIndex((l) => /^ {2}├ task 23 "extend cattle-ldo6" \[pending/.test(l));
+    const cleanup = lines.findIndex((l) =>
+      /^ {2}└ task 24 "cleanup cattle-ldo6" \[pending/.test(l),
+    );
+    assert.ok(parent > 0 && extend > parent && cleanup > extend, text);
+    // The parent's creation frames are printed once, under the parent.
+    assert.equal(lines.filter((l) => l.includes("consumer.ts:61:5")).length, 1);
+    const extendLines = lines.slice(extend + 1, cleanup);
+    assert.ok(
+      extendLines.every((l) => l.startsWith("  │ ")),
+      "the branch continues below extend",
+    );
+    assert.ok(extendLines.some((l) => l.includes("handler.ts:169:21")));
+    assert.ok(lines.slice(cleanup + 1).some((l) => l.includes("handler.ts:179:21")));
+    assert.doesNotMatch(text, /loopscope frame|task\.js/);
+    assert.doesNotMatch(text, /parent 22/, "nesting says who the parent is");
+  });
+
+  it("groups identical subtrees, and tells apart those whose children differ", () => {
+    const tasks = [
+      ...message(10, 3000),
+      ...message(20, 2000),
+      ...message(30, 1000),
+      ...message(40, 500, ["extend"]),
+    ];
+    const text = renderDump(dump(tasks, "production"));
+    const lines = text.split("\n");
+    assert.equal(lines[1], "11 pending tasks, 4 top-level, in 2 groups");
+    const group = lines.findIndex((l) => l.startsWith("3 × handle cattle-… [pending 1.0 s–3.0 s]"));
+    assert.ok(group > 0, text);
+    assert.match(lines[group + 1]!, /e\.g\. 10 "handle cattle-wtor", 20 "handle cattle-nypw", 30 /);
+    const branches = lines.slice(group).filter((l) => /^ {2}[├└] /.test(l));
+    assert.match(branches[0]!, /^ {2}├ extend cattle-… \[pending 999 ms–3\.0 s\]$/);
+    assert.match(branches[1]!, /^ {2}└ cleanup cattle-… \[pending/);
+    assert.ok(lines.some((l) => /^ {2}│ {3}e\.g\. 11 "extend cattle-wtor", and 2 more$/.test(l)));
+    // The message whose cleanup already finished is its own group.
+    assert.ok(lines.some((l) => l.startsWith('task 40 "handle cattle-kgsh"')));
+    assert.ok(lines.some((l) => /^ {2}└ task 41 "extend cattle-kgsh"/.test(l)));
+  });
+
+  it("a task whose parent finished is top-level and names its parent", () => {
+    const [, child] = message(50, 100);
+    const text = renderDump(dump([child!], "production"));
+    assert.match(text, /^task 51 "extend cattle-ey7d" \[pending 99 ms, parent 50\]$/m);
+    assert.match(text, /^1 pending task$/m);
   });
 
   it("production mode says what debug mode adds and how creation frames were sampled", () => {

@@ -157,10 +157,41 @@ describe("debug-mode dump: the await line and what is awaited", () => {
     for (let i = 0; i < 150; i++) spawn(`handle m${i}`, handle);
     await settle();
     const text = renderDump(snapshotTasks());
-    assert.match(text, /^150 tasks \[pending/m);
-    assert.match(text, /handle m0", \d+ "handle m1", .* and 145 more/);
+    assert.match(text, /^150 × handle m… \[pending/m);
+    assert.match(text, /e\.g\. \d+ "handle m0", \d+ "handle m1", \d+ "handle m2", and 147 more/);
     const line = await lineOf("AWAIT-GROUP");
     assert.equal(text.split("\n").filter((l) => l.includes(`:${line}:`)).length, 1);
+  });
+
+  it("children are nested under their parent, and identical trees grouped, await lines included", async () => {
+    const gate = new Promise<void>((resolve) =>
+      cancel.signal.addEventListener("abort", () => resolve()),
+    );
+    async function child(): Promise<void> {
+      await gate; // AWAIT-CHILD
+    }
+    async function parent(id: number): Promise<void> {
+      const a = spawn(`fetch p${id}`, child);
+      const b = spawn(`store p${id}`, child);
+      await Promise.all([a.promise, b.promise]); // AWAIT-PARENT
+    }
+    for (let i = 0; i < 4; i++) spawn(`parent p${i}`, () => parent(i));
+    await settle();
+    const lines = renderDump(snapshotTasks()).split("\n");
+    const top = lines.findIndex((l) => /^4 × parent p… \[pending/.test(l));
+    assert.ok(top >= 0, lines.join("\n"));
+    const end = lines.indexOf("", top);
+    const block = lines.slice(top, end === -1 ? undefined : end);
+    const fetch = block.findIndex((l) => /^ {2}├ fetch p… \[pending/.test(l));
+    const store = block.findIndex((l) => /^ {2}└ store p… \[pending/.test(l));
+    assert.ok(fetch > 0 && store > fetch, block.join("\n"));
+    const parentLine = await lineOf("AWAIT-PARENT");
+    const childLine = await lineOf("AWAIT-CHILD");
+    // The parent's await line once, above its branches; the child's once in each branch.
+    assert.equal(block.slice(0, fetch).filter((l) => l.includes(`:${parentLine}:`)).length, 1);
+    assert.equal(block.slice(fetch, store).filter((l) => l.includes(`:${childLine}:`)).length, 1);
+    assert.equal(block.slice(store).filter((l) => l.includes(`:${childLine}:`)).length, 1);
+    assert.ok(block.slice(fetch, store).some((l) => /^ {2}│ {3}awaits /.test(l)));
   });
 
   it("an `await` of a plain value leaves nothing behind once it resumed", async () => {

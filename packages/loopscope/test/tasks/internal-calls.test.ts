@@ -30,10 +30,10 @@ describe("debug-mode dump under the preload", () => {
     assert.ok(internal.length > 0, "module loading leaves Node's own calls pending");
     assert.ok(internal.every((t) => t.id === 0 && t.awaiting!.at.every((f) => f.internal)));
 
-    assert.match(text, /^3 pending tasks in 1 group$/m);
+    assert.match(text, /^3 pending tasks, in 1 group$/m);
     assert.match(
       text,
-      /^ {2}1 "handle cattle-ab12", 2 "handle cattle-cd34", 3 "handle cattle-ef56"$/m,
+      /^ {2}e\.g\. 1 "handle cattle-ab12", 2 "handle cattle-cd34", 3 "handle cattle-ef56"$/m,
     );
     const awaitLine =
       readFileSync(script, "utf8")
