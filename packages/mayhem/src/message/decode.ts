@@ -1,3 +1,4 @@
+import { readCanonical } from "./canonical.js";
 import type { MayhemMessage } from "./message.js";
 
 /** Stable error codes of this module. */
@@ -48,7 +49,9 @@ function stringField(record: Record<string, unknown>, field: string): string {
 
 /**
  * Decodes and validates one payload. Hand-written checks, no schema library:
- * this runs once per delivery, on the hot path. Unknown extra fields are ignored
+ * this runs once per delivery, on the hot path. A payload as `encodeMessage`
+ * writes it is read straight from its bytes (see `readCanonical`); any other
+ * goes through UTF-8 decoding and JSON.parse. Unknown extra fields are ignored
  * (forward compatibility); the returned object carries only the known ones.
  *
  * @throws {MalformedMessageError} with a precise `reason`, e.g.
@@ -65,6 +68,11 @@ export function decodeMessage(
     throw new MalformedMessageError(
       `payload of ${data.byteLength} bytes exceeds the limit of ${maxBytes}`,
     );
+  }
+  const canonical = readCanonical(data);
+  if (canonical !== undefined) {
+    checkPublishedAt(canonical.publishedAt);
+    return canonical;
   }
   let text: string;
   try {
@@ -93,13 +101,16 @@ export function decodeMessage(
       `instanceName must match cattle-[a-z0-9]{4}, got ${quote(instanceName)}`,
     );
   }
-  if (publishedAt !== lastValidDate) {
-    if (!ISO_DATE.test(publishedAt) || Number.isNaN(Date.parse(publishedAt))) {
-      throw new MalformedMessageError(
-        `publishedAt must be an ISO 8601 date-time, got ${quote(publishedAt)}`,
-      );
-    }
-    lastValidDate = publishedAt;
-  }
+  checkPublishedAt(publishedAt);
   return { messageId, instanceName, publishedAt };
+}
+
+function checkPublishedAt(publishedAt: string): void {
+  if (publishedAt === lastValidDate) return;
+  if (!ISO_DATE.test(publishedAt) || Number.isNaN(Date.parse(publishedAt))) {
+    throw new MalformedMessageError(
+      `publishedAt must be an ISO 8601 date-time, got ${quote(publishedAt)}`,
+    );
+  }
+  lastValidDate = publishedAt;
 }

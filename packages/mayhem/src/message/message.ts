@@ -12,6 +12,10 @@ export interface MayhemMessage {
 
 const INSTANCE_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
 
+function instanceCode(random: () => number): number {
+  return INSTANCE_ALPHABET.charCodeAt(Math.floor(random() * INSTANCE_ALPHABET.length));
+}
+
 let lastMs = Number.NaN;
 let lastIso = "";
 
@@ -36,13 +40,16 @@ export function hostnameOf(message: MayhemMessage): string {
  * @param now - the publish time, in milliseconds since the epoch.
  */
 export function createMessage(random: () => number, now: number = Date.now()): MayhemMessage {
-  let suffix = "";
-  for (let i = 0; i < 4; i++) {
-    suffix += INSTANCE_ALPHABET[Math.floor(random() * INSTANCE_ALPHABET.length)];
-  }
+  // The suffix in one step: appending character by character builds a string per step.
+  const instanceName = `cattle-${String.fromCharCode(
+    instanceCode(random),
+    instanceCode(random),
+    instanceCode(random),
+    instanceCode(random),
+  )}`;
   return {
     messageId: randomUUID(),
-    instanceName: `cattle-${suffix}`,
+    instanceName,
     publishedAt: isoTime(now),
   };
 }

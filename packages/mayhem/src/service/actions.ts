@@ -2,6 +2,7 @@ import type { MayhemMessage } from "../message/index.js";
 import { hostnameOf } from "../message/index.js";
 import { RestartFailedError, SaveFailedError } from "./errors.js";
 import type { CancelSignal, Sleeper } from "./sleep.js";
+import { throwIfAborted } from "./sleep.js";
 
 /** The two things Mayhem does per message. Both honour `signal` promptly. */
 export interface Actions {
@@ -75,14 +76,18 @@ export class MockActions implements Actions {
   }
 
   async save(message: MayhemMessage, signal: CancelSignal): Promise<void> {
-    await this.#sleeper.sleep(this.#random() * this.#maxLatencyMs, signal);
+    // `wait` rather than `sleep`: one shared promise per turn when benchmarking.
+    await this.#sleeper.wait(this.#random() * this.#maxLatencyMs, signal);
+    throwIfAborted(signal);
     if (this.#random() < this.#saveFailure) {
       throw withoutStack(() => new SaveFailedError(message.instanceName));
     }
   }
 
   async restartHost(message: MayhemMessage, signal: CancelSignal): Promise<void> {
-    await this.#sleeper.sleep(this.#random() * this.#maxLatencyMs, signal);
+    // `wait` rather than `sleep`: one shared promise per turn when benchmarking.
+    await this.#sleeper.wait(this.#random() * this.#maxLatencyMs, signal);
+    throwIfAborted(signal);
     if (this.#random() < this.#restartFailure) {
       throw withoutStack(() => new RestartFailedError(hostnameOf(message)));
     }

@@ -1,6 +1,7 @@
 import { setMaxListeners } from "node:events";
 import type { Logger } from "pino";
 import type { Broker, BrokerMessage } from "../broker/types.js";
+import { InFlightTable } from "./in-flight.js";
 import type { Sleeper } from "./sleep.js";
 import type { ServiceStats } from "./stats.js";
 
@@ -35,6 +36,11 @@ export interface ConsumerOptions {
   readonly sleeper: Sleeper;
   readonly stats: ServiceStats;
   readonly log: Logger | undefined;
+  /**
+   * Called once a handler's work is over and its slot is free, with what its
+   * promise resolved to (not called when it rejects). Must not throw.
+   */
+  readonly onSettled?: ((delivery: BrokerMessage, value: unknown) => void) | undefined;
 }
 
 const MAX_PULL_BACKOFF_MS = 30_000;
@@ -54,8 +60,9 @@ export class Consumer {
   readonly #sleeper: Sleeper;
   readonly #stats: ServiceStats;
   readonly #log: Logger | undefined;
+  readonly #onSettled: ((delivery: BrokerMessage, value: unknown) => void) | undefined;
   /** Each in-flight delivery, with its task when the handler returned one. */
-  readonly #inFlight = new Map<BrokerMessage, CancellableWork | undefined>();
+  readonly #inFlight = new InFlightTable();
   readonly #stopPulling = new AbortController();
   readonly #abortHandlers = new AbortController();
   #loop: Promise<void> | undefined;
@@ -74,6 +81,7 @@ export class Consumer {
     this.#sleeper = options.sleeper;
     this.#stats = options.stats;
     this.#log = options.log;
+    this.#onSettled = options.onSettled;
     // Every pending sleep of every handler listens on this signal.
     setMaxListeners(0, this.#abortHandlers.signal, this.#stopPulling.signal);
   }
@@ -108,14 +116,14 @@ export class Consumer {
    * delivery starts meanwhile.
    */
   nackInFlight(reason: Error, delayMs = 0): number {
-    const count = this.#inFlight.size;
+    const entries = this.#inFlight.entries();
     // Nack before aborting: an aborted handler never settles, so each delivery is settled once.
-    for (const delivery of this.#inFlight.keys()) delivery.nack(delayMs);
-    this.#stats.nackedAtShutdown += count;
+    for (const [delivery] of entries) delivery.nack(delayMs);
+    this.#stats.nackedAtShutdown += entries.length;
     // The shared signal first: a cancelled task reads it to know the consumer nacked already.
     this.#abortHandlers.abort(reason);
-    for (const work of [...this.#inFlight.values()]) work?.cancel(reason);
-    return count;
+    for (const [, work] of entries) work?.cancel(reason);
+    return entries.length;
   }
 
   /** Resolves when no handler is running. */
@@ -162,30 +170,26 @@ export class Consumer {
   #start(delivery: BrokerMessage): void {
     this.#stats.pulled++;
     const work = this.#handler(delivery, this.#abortHandlers.signal);
-    let promise: Promise<unknown>;
-    if (work instanceof Promise) {
-      this.#inFlight.set(delivery, undefined);
-      promise = work;
-    } else {
-      this.#inFlight.set(delivery, work);
-      promise = work.promise;
-    }
-    promise.then(
-      () => this.#finish(delivery),
+    const isPromise = work instanceof Promise;
+    const slot = this.#inFlight.add(delivery, isPromise ? undefined : work);
+    (isPromise ? work : work.promise).then(
+      (value) => this.#finish(slot, value),
       (error: unknown) => {
         this.#log?.error({ err: error, brokerId: delivery.id }, "Handler failed unexpectedly");
-        this.#finish(delivery);
+        this.#finish(slot, undefined, false);
       },
     );
   }
 
-  #finish(delivery: BrokerMessage): void {
-    this.#inFlight.delete(delivery);
+  #finish(slot: number, value: unknown, fulfilled = true): void {
+    const delivery = this.#inFlight.delivery(slot)!;
+    this.#inFlight.remove(slot);
     this.#slotFreed?.();
     if (this.#idle !== undefined && this.#inFlight.size === 0) {
       const idle = this.#idle;
       this.#idle = undefined;
       idle();
     }
+    if (fulfilled) this.#onSettled?.(delivery, value);
   }
 }

@@ -40,6 +40,22 @@ export type HandleOutcome = "acked" | "nacked" | "aborted";
 const WORK_DONE = Object.freeze(new Error("work done"));
 
 /**
+ * A failed action, as its settled promise carries it: any rejection reason,
+ * even `undefined`, is wrapped, so success can be `undefined` and cost no
+ * object (three actions in four succeed).
+ */
+class ActionFailure {
+  constructor(readonly reason: unknown) {}
+}
+
+/** What an action's promise became once settled: `undefined` when it fulfilled. */
+type ActionResult = ActionFailure | undefined;
+
+// Module-level, so that settling an action's promise allocates no closure.
+const succeeded = (): undefined => undefined;
+const failed = (reason: unknown): ActionFailure => new ActionFailure(reason);
+
+/**
  * Keeps the lease alive while the message is worked on: every
  * `extendIntervalMs` it extends the ack deadline, until `done` aborts.
  */
@@ -50,11 +66,8 @@ export async function extendDeadlineUntilDone(
   done: CancelSignal,
 ): Promise<void> {
   for (;;) {
-    try {
-      await ctx.sleeper.sleep(ctx.extendIntervalMs, done);
-    } catch {
-      return;
-    }
+    await ctx.sleeper.wait(ctx.extendIntervalMs, done);
+    if (done.aborted) return;
     delivery.extendDeadline();
     ctx.stats.extended++;
     ctx.log?.info(
@@ -64,75 +77,112 @@ export async function extendDeadlineUntilDone(
   }
 }
 
-/** restartHost, retrying RestartFailed with exponential backoff up to the limit. */
-export async function restartWithRetry(
+/**
+ * restartHost, retrying RestartFailed with exponential backoff up to the
+ * limit. Resolves to the last failure, `undefined` on success; never rejects,
+ * so the cleanup can await it after save without an unhandled rejection between.
+ */
+async function restartOutcome(
   message: MayhemMessage,
   ctx: HandlerContext,
   signal: CancelSignal,
-): Promise<void> {
+): Promise<ActionResult> {
   for (let attempt = 0; ; attempt++) {
     try {
       await ctx.actions.restartHost(message, signal);
       ctx.stats.restarted++;
       ctx.log?.info({ messageId: message.messageId }, `Restarted ${hostnameOf(message)}`);
-      return;
+      return undefined;
     } catch (error) {
       if (
         !(error instanceof RestartFailedError) ||
         attempt >= ctx.restartRetries ||
         signal.aborted
       ) {
-        throw error;
+        return new ActionFailure(error);
       }
       ctx.stats.restartRetries++;
       ctx.errorLog?.warn(
         { messageId: message.messageId, attempt: attempt + 1 },
         `Retrying for failure to restart: ${hostnameOf(message)}`,
       );
-      await ctx.sleeper.sleep(ctx.restartBackoffMs * 2 ** attempt, signal);
     }
+    await ctx.sleeper.wait(ctx.restartBackoffMs * 2 ** attempt, signal);
+    if (signal.aborted) return new ActionFailure(signal.reason);
   }
 }
 
-async function saveAndLog(
+/** restartHost, retrying RestartFailed with exponential backoff up to the limit. */
+export async function restartWithRetry(
   message: MayhemMessage,
   ctx: HandlerContext,
   signal: CancelSignal,
 ): Promise<void> {
-  await ctx.actions.save(message, signal);
-  ctx.log?.info({ messageId: message.messageId }, `Saved ${message.instanceName} into database`);
+  const failure = await restartOutcome(message, ctx, signal);
+  // Whatever the action rejected with is passed on as is.
+  if (failure !== undefined) throw failure.reason;
+}
+
+/**
+ * save, settled into its {@link ActionResult}; never rejects (see
+ * restartOutcome). Without per-message logging, a `then` with module-level
+ * callbacks is all it costs: no async function, no closure.
+ */
+function saveOutcome(
+  message: MayhemMessage,
+  ctx: HandlerContext,
+  signal: CancelSignal,
+): Promise<ActionResult> {
+  let saving: Promise<ActionResult>;
+  try {
+    saving = ctx.actions.save(message, signal).then(succeeded, failed);
+  } catch (error) {
+    // An Actions that throws instead of rejecting fails the same way.
+    saving = Promise.resolve(new ActionFailure(error));
+  }
+  return ctx.log === undefined ? saving : saving.then((result) => logSaved(result, message, ctx));
+}
+
+function logSaved(result: ActionResult, message: MayhemMessage, ctx: HandlerContext): ActionResult {
+  if (result === undefined) {
+    ctx.log?.info({ messageId: message.messageId }, `Saved ${message.instanceName} into database`);
+  }
+  return result;
 }
 
 /** Counts and logs the outcome of save and restart; true when both succeeded. */
 function reportResults(
-  results: readonly PromiseSettledResult<void>[],
+  saved: ActionResult,
+  restarted: ActionResult,
   message: MayhemMessage,
   ctx: HandlerContext,
 ): boolean {
-  let ok = true;
-  for (let i = 0; i < results.length; i++) {
-    const result = results[i]!;
-    if (result.status === "fulfilled") {
-      if (i === 0) ctx.stats.saved++;
-      continue;
-    }
-    ok = false;
-    const error = result.reason as Error;
-    if (error instanceof RestartFailedError) {
-      ctx.stats.restartFailures++;
-      ctx.errorLog?.error(
-        { messageId: message.messageId, code: error.code },
-        `Giving up restarting ${error.hostname} after ${ctx.restartRetries + 1} attempts`,
-      );
-    } else {
-      if (i === 0) ctx.stats.saveFailures++;
-      ctx.errorLog?.error(
-        { messageId: message.messageId, code: (error as { code?: unknown }).code },
-        `Handling general error: ${error?.message ?? String(error)}`,
-      );
-    }
+  if (saved === undefined) ctx.stats.saved++;
+  else reportFailure(saved.reason, message, ctx, true);
+  if (restarted !== undefined) reportFailure(restarted.reason, message, ctx, false);
+  return saved === undefined && restarted === undefined;
+}
+
+function reportFailure(
+  reason: unknown,
+  message: MayhemMessage,
+  ctx: HandlerContext,
+  ofSave: boolean,
+): void {
+  const error = reason as Error | undefined;
+  if (error instanceof RestartFailedError) {
+    ctx.stats.restartFailures++;
+    ctx.errorLog?.error(
+      { messageId: message.messageId, code: error.code },
+      `Giving up restarting ${error.hostname} after ${ctx.restartRetries + 1} attempts`,
+    );
+    return;
   }
-  return ok;
+  if (ofSave) ctx.stats.saveFailures++;
+  ctx.errorLog?.error(
+    { messageId: message.messageId, code: (error as { code?: unknown } | undefined)?.code },
+    `Handling general error: ${error?.message ?? String(error)}`,
+  );
 }
 
 /**
@@ -141,15 +191,15 @@ function reportResults(
  *
  * - `extend cattle-xxxx` extends the ack deadline every `extendIntervalMs` until
  *   the work is done;
- * - the work itself runs here: save and restartHost concurrently
- *   (`Promise.allSettled`, like `gather(return_exceptions=True)`);
- * - `cleanup cattle-xxxx` waits for the work, stops the extend loop, logs each
+ * - the work itself starts here: save and restartHost concurrently (like
+ *   `gather(return_exceptions=True)`);
+ * - `cleanup cattle-xxxx` waits for both, stops the extend loop, logs each
  *   failure, then acks if both succeeded or nacks for redelivery.
  *
  * Call it inside the message's task (see {@link spawnHandler}): the two children
  * attach to the task running now. Its promise is the cleanup task's.
  *
- * When `signal` aborts, the sleeps reject at once and the outcome is `aborted`.
+ * When `signal` aborts, the sleeps end at once and the outcome is `aborted`.
  * If `shutdown` aborted too, the consumer has already nacked the message;
  * otherwise the task alone was cancelled (loopscope's `cancelTask`) and the
  * cleanup nacks it for immediate redelivery, as shutdown does. It never rejects.
@@ -171,13 +221,22 @@ export function handleMessage(
   );
   // A boolean check is all the healthy path pays for the injected defects.
   if (ctx.defects !== undefined) ctx.defects.duringHandle(message, ctx, signal);
-  const work = Promise.allSettled([
-    // The wrapper only logs "Saved" as it happens; without logging, skip its promise.
-    ctx.log === undefined ? ctx.actions.save(message, signal) : saveAndLog(message, ctx, signal),
-    restartWithRetry(message, ctx, signal),
-  ]);
+  // Neither rejects: awaiting one, then the other, settles both as
+  // Promise.allSettled would, without its array and result objects.
+  const saving = saveOutcome(message, ctx, signal);
+  const restarting = restartOutcome(message, ctx, signal);
   return spawn(`cleanup ${name}`, () =>
-    cleanUp(delivery, message, ctx, work, workDone, extending.promise, signal, shutdown),
+    cleanUp(
+      delivery,
+      message,
+      ctx,
+      saving,
+      restarting,
+      workDone,
+      extending.promise,
+      signal,
+      shutdown,
+    ),
   ).promise;
 }
 
@@ -186,37 +245,53 @@ async function cleanUp(
   delivery: BrokerMessage,
   message: MayhemMessage,
   ctx: HandlerContext,
-  work: Promise<PromiseSettledResult<void>[]>,
+  saving: Promise<ActionResult>,
+  restarting: Promise<ActionResult>,
   workDone: Latch,
   extending: Promise<void>,
   signal: CancelSignal,
   shutdown: CancelSignal,
 ): Promise<HandleOutcome> {
-  const results = await work; // allSettled: never rejects
+  const saved = await saving;
+  const restarted = await restarting;
   workDone.abort(WORK_DONE);
+  // The extend task ends with its message: nothing is left running once the handle task is done.
   await extending;
-  if (signal.aborted) {
-    ctx.stats.aborted++;
-    if (!shutdown.aborted) {
-      // Cancelled on its own (by task id): give the message back as shutdown would.
-      delivery.nack(0);
-      ctx.stats.nacked++;
-      ctx.errorLog?.warn(
-        { messageId: message.messageId, deliveryAttempt: delivery.deliveryAttempt },
-        `Cancelled handle ${message.instanceName}; nacked for redelivery`,
-      );
-    }
-    return "aborted";
-  }
-  if (reportResults(results, message, ctx)) {
-    delivery.ack();
-    ctx.stats.acked++;
-    ctx.log?.info(
+  if (signal.aborted) return settleCancelled(delivery, message, ctx, shutdown);
+  if (reportResults(saved, restarted, message, ctx)) return ack(delivery, message, ctx);
+  return nack(delivery, message, ctx);
+}
+
+function settleCancelled(
+  delivery: BrokerMessage,
+  message: MayhemMessage,
+  ctx: HandlerContext,
+  shutdown: CancelSignal,
+): "aborted" {
+  ctx.stats.aborted++;
+  if (!shutdown.aborted) {
+    // Cancelled on its own (by task id): give the message back as shutdown would.
+    delivery.nack(0);
+    ctx.stats.nacked++;
+    ctx.errorLog?.warn(
       { messageId: message.messageId, deliveryAttempt: delivery.deliveryAttempt },
-      `Done. Acked ${message.instanceName}`,
+      `Cancelled handle ${message.instanceName}; nacked for redelivery`,
     );
-    return "acked";
   }
+  return "aborted";
+}
+
+function ack(delivery: BrokerMessage, message: MayhemMessage, ctx: HandlerContext): "acked" {
+  delivery.ack();
+  ctx.stats.acked++;
+  ctx.log?.info(
+    { messageId: message.messageId, deliveryAttempt: delivery.deliveryAttempt },
+    `Done. Acked ${message.instanceName}`,
+  );
+  return "acked";
+}
+
+function nack(delivery: BrokerMessage, message: MayhemMessage, ctx: HandlerContext): "nacked" {
   delivery.nack(ctx.nackDelayMs);
   ctx.stats.nacked++;
   ctx.log?.info(

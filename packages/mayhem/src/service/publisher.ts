@@ -60,7 +60,7 @@ export class Publisher {
   }
 
   async #run(): Promise<void> {
-    const { broker, count, random, stats, log, retryMs = 100 } = this.#options;
+    const { broker, count, random, sleeper, stats, log, retryMs = 100 } = this.#options;
     const stop = this.#stop.signal;
     let published = 0;
     while (!stop.aborted && (count === undefined || published < count)) {
@@ -77,19 +77,11 @@ export class Publisher {
         if (stop.aborted) break;
         stats.publishErrors++;
         log?.error({ err: error, retryInMs: retryMs }, "Publish failed; retrying");
-        if (!(await this.#sleepUnlessStopped(retryMs))) break;
+        await sleeper.wait(retryMs, stop);
         continue;
       }
-      if (!(await this.#sleepUnlessStopped(this.#pause()))) break;
-    }
-  }
-
-  async #sleepUnlessStopped(ms: number): Promise<boolean> {
-    try {
-      await this.#options.sleeper.sleep(ms, this.#stop.signal);
-      return true;
-    } catch {
-      return false;
+      // `wait` never rejects: the loop's condition reads the stop signal.
+      await sleeper.wait(this.#pause(), stop);
     }
   }
 }

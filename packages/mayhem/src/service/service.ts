@@ -33,7 +33,7 @@ export interface ServiceOptions {
   readonly deliveryHandler?: DeliveryHandler;
   /** Whether to run the publisher. Default true. */
   readonly publish?: boolean;
-  /** Called when a delivery's work is over. Must not throw. */
+  /** Called when a delivery's work is over (not with `deliveryHandler`). Must not throw. */
   readonly onOutcome?: (outcome: DeliveryOutcome, delivery: BrokerMessage) => void;
 }
 
@@ -65,7 +65,7 @@ export interface ServiceHandle {
   readonly closed: Promise<ShutdownResult>;
 }
 
-const SETTLED: Promise<void> = Promise.resolve();
+const MALFORMED: Promise<DeliveryOutcome> = Promise.resolve("malformed");
 
 /** The unit of work's name, as the task registry will show it. */
 export function unitOfWorkName(message: MayhemMessage): string {
@@ -134,8 +134,7 @@ export function runService(
         { brokerId: delivery.id, deliveryAttempt: delivery.deliveryAttempt, reason },
         `Terminated malformed message ${delivery.id}: ${reason}`,
       );
-      onOutcome?.("malformed", delivery);
-      return SETTLED;
+      return MALFORMED;
     }
     perMessageLog?.info(
       {
@@ -146,16 +145,9 @@ export function runService(
       },
       `Pulled ${message.instanceName}`,
     );
-    // The task is returned to the consumer, which cancels it at shutdown.
-    const task = spawnHandler(delivery, message, ctx, signal);
-    if (onOutcome !== undefined) {
-      // The consumer logs a rejection (there should be none) of the same promise.
-      task.promise.then(
-        (outcome) => onOutcome(outcome, delivery),
-        () => undefined,
-      );
-    }
-    return task;
+    // The task is returned to the consumer, which cancels it at shutdown and
+    // reports the outcome it resolves to (one `then` per delivery, the consumer's).
+    return spawnHandler(delivery, message, ctx, signal);
   }
 
   const consumer = new Consumer({
@@ -165,6 +157,11 @@ export function runService(
     sleeper,
     stats,
     log: errorLog,
+    // Our handler resolves to a DeliveryOutcome; a replacement's values mean nothing here.
+    onSettled:
+      onOutcome === undefined || options.deliveryHandler !== undefined
+        ? undefined
+        : (delivery, outcome) => onOutcome(outcome as DeliveryOutcome, delivery),
   });
   const publisher = new Publisher({
     broker,

@@ -9,6 +9,14 @@ export interface Sleeper {
    * is cleared then, so nothing is left behind.
    */
   sleep(ms: number, signal?: CancelSignal): Promise<void>;
+  /**
+   * Like {@link Sleeper.sleep}, but never rejects: it resolves after `ms` (one
+   * macrotask turn for the yielding sleeper), or early when `signal` aborts,
+   * and the caller reads `signal.aborted` afterwards. For the hot path: the
+   * yielding sleeper hands every caller of a turn the same promise, where
+   * `sleep` must make one per caller to reject it on its own.
+   */
+  wait(ms: number, signal?: CancelSignal): Promise<void>;
 }
 
 /**
@@ -57,6 +65,11 @@ function reasonOf(signal: CancelSignal): Error {
   return signal.reason as Error;
 }
 
+/** Throws `signal.reason` when `signal` has aborted (`AbortSignal#throwIfAborted` for any {@link CancelSignal}). */
+export function throwIfAborted(signal: CancelSignal): void {
+  if (signal.aborted) throw reasonOf(signal);
+}
+
 function timerSleep(ms: number, signal?: CancelSignal): Promise<void> {
   if (signal === undefined) {
     return new Promise((resolve) => {
@@ -77,8 +90,30 @@ function timerSleep(ms: number, signal?: CancelSignal): Promise<void> {
   });
 }
 
+const RESOLVED: Promise<void> = Promise.resolve();
+
+function timerWait(ms: number, signal?: CancelSignal): Promise<void> {
+  if (signal === undefined) {
+    return new Promise((resolve) => {
+      setTimeout(resolve, ms);
+    });
+  }
+  if (signal.aborted) return RESOLVED;
+  return new Promise((resolve) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
 /** Real time: `setTimeout`, abortable. */
-export const timerSleeper: Sleeper = { sleep: timerSleep };
+export const timerSleeper: Sleeper = { sleep: timerSleep, wait: timerWait };
 
 let turn: Promise<void> | undefined;
 let endTurn: (() => void) | undefined;
@@ -116,5 +151,10 @@ function yieldSleep(_ms: number, signal?: CancelSignal): Promise<void> {
   });
 }
 
+// An abort is read by the caller after the turn; already aborted, there is nothing to wait for.
+function yieldWait(_ms: number, signal?: CancelSignal): Promise<void> {
+  return signal?.aborted === true ? RESOLVED : nextTurn();
+}
+
 /** Benchmark mode: every sleep, whatever its length, is a single yield to the loop. */
-export const yieldSleeper: Sleeper = { sleep: yieldSleep };
+export const yieldSleeper: Sleeper = { sleep: yieldSleep, wait: yieldWait };

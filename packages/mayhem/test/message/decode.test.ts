@@ -79,4 +79,38 @@ describe("message", () => {
       "payload of 5000 bytes exceeds the limit of 4096",
     );
   });
+
+  it("reads a payload laid out as encodeMessage writes it exactly as the general path does", () => {
+    // A leading space is valid JSON but not the canonical layout: it forces the general path.
+    const general = (data: Uint8Array): Uint8Array => new Uint8Array([0x20, ...data]);
+    const outcome = (data: Uint8Array): unknown => {
+      try {
+        return decodeMessage(data);
+      } catch (error) {
+        assert.ok(error instanceof MalformedMessageError);
+        // JSON.parse names the position, which the leading space shifts.
+        return error.reason.startsWith("invalid JSON") ? "invalid JSON" : error.reason;
+      }
+    };
+    const random = createRandom(3);
+    const candidates = [0x22, 0x5c, 0x2d, 0x41, 0x61, 0x7a, 0x30, 0x20, 0x7f, 0x0a, 0xc3, 0xff];
+    let decoded = 0;
+    for (let i = 0; i < 3000; i++) {
+      const data = encodeMessage(createMessage(random));
+      // A plain Uint8Array, as the NATS client hands out, not a Buffer.
+      const mutated = new Uint8Array(data);
+      if (i % 3 !== 0) {
+        const at = Math.floor(random() * mutated.length);
+        mutated[at] = candidates[Math.floor(random() * candidates.length)]!;
+      }
+      const fast = outcome(mutated);
+      assert.deepEqual(
+        fast,
+        outcome(general(mutated)),
+        `payload ${new TextDecoder().decode(mutated)}`,
+      );
+      if (typeof fast === "object") decoded++;
+    }
+    assert.ok(decoded > 1000, "most payloads still decode");
+  });
 });

@@ -138,6 +138,24 @@ describe("handleMessage", () => {
     assert.equal(ctx.stats.restarted, 1);
   });
 
+  it("counts a save that throws instead of rejecting as a failed save, and nacks", async () => {
+    const scripted = new ScriptedActions(clock, { ms: 0 }, [{ ms: 5 }]);
+    const actions: Actions = {
+      save: () => {
+        throw new SaveFailedError(sampleMessage.instanceName);
+      },
+      restartHost: (message, signal) => scripted.restartHost(message, signal as AbortSignal),
+    };
+    const ctx = context(actions);
+    const delivery = new FakeDelivery(sampleMessage);
+    const outcome = handleMessage(delivery, sampleMessage, ctx, new AbortController().signal);
+    await clock.tickAsync(50);
+    assert.equal(await outcome, "nacked");
+    assert.deepEqual(delivery.calls, ["nack(250)"]);
+    assert.equal(ctx.stats.saveFailures, 1);
+    assert.equal(ctx.stats.restarted, 1);
+  });
+
   it("stops at once without settling when its signal aborts", async () => {
     const actions = new ScriptedActions(clock, { ms: 10_000 }, [{ ms: 10_000 }]);
     const ctx = context(actions);
