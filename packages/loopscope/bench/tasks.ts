@@ -3,13 +3,16 @@
  * - spawn: cost of `spawn` + finish against a bare async call, in the same run
  *   (production mode, then debug mode), as ns per call and as a ratio;
  * - dump: time of `snapshotTasks()` + `renderDump()`, dump bytes and registry heap
- *   bytes per task, at 1,000 / 10,000 / 100,000 pending tasks (production mode).
+ *   bytes per task, at 1,000 / 10,000 / 100,000 pending tasks (production mode), and
+ *   at 100,000 in debug mode (every task with creation frames and an await line);
+ *   `textVsJson` is the text rendering's time over `JSON.stringify` of the same dump,
+ *   the baseline measured in the same run.
  * Run: node --import tsx bench/tasks.ts [--quick]
  */
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { renderDump } from "../src/report/index.js";
-import { setDebugTracking, snapshotTasks, spawn } from "../src/tasks/index.js";
+import { isDebugTracking, setDebugTracking, snapshotTasks, spawn } from "../src/tasks/index.js";
 
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
@@ -46,15 +49,20 @@ async function compare(): Promise<{ bareNs: number; spawnNs: number; ratio: numb
   return { bareNs: round1(bareNs), spawnNs: round1(spawnNs), ratio: round3(spawnNs / bareNs) };
 }
 
-async function dumpAt(count: number): Promise<Record<string, number>> {
+async function dumpAt(count: number): Promise<Record<string, number | string>> {
   let release!: () => void;
   const gate = new Promise<void>((resolve) => (release = resolve));
+  const debug = isDebugTracking();
+  async function waitForGate(): Promise<void> {
+    await gate;
+  }
   gc();
   const heapBefore = process.memoryUsage().heapUsed;
   const tasks = [];
   for (let i = 0; i < count; i++) {
     // Spread over time as real traffic is, so creation-frame sampling behaves as in production.
-    tasks.push(spawn(`handle m${i}`, () => gate));
+    // Debug mode: an async function, so each task has an await line to show.
+    tasks.push(spawn(`handle m${i}`, debug ? waitForGate : () => gate));
     if (i % 1000 === 999) await new Promise((r) => setImmediate(r));
   }
   gc();
@@ -64,13 +72,22 @@ async function dumpAt(count: number): Promise<Record<string, number>> {
   const snapshotMs = performance.now() - start;
   const text = renderDump(dump);
   const totalMs = performance.now() - start;
+  const jsonStart = performance.now();
   const jsonBytes = Buffer.byteLength(JSON.stringify(dump));
+  const jsonMs = performance.now() - jsonStart;
+  // Stacks are resolved by the first dump; a second one shows the steady cost.
+  const againStart = performance.now();
+  renderDump(snapshotTasks());
+  const againMs = performance.now() - againStart;
   release();
   await Promise.all(tasks.map((t) => t.promise));
   return {
+    mode: debug ? "debug" : "production",
     tasks: count,
     snapshotMs: round1(snapshotMs),
     snapshotAndTextMs: round1(totalMs),
+    secondDumpMs: round1(againMs),
+    textVsJson: round3((totalMs - snapshotMs) / jsonMs),
     textBytesPerTask: round1(Buffer.byteLength(text) / count),
     jsonBytesPerTask: round1(jsonBytes / count),
     heapBytesPerTask: Math.round(heapPerTask),
@@ -90,6 +107,7 @@ const dumps = [];
 for (const n of [1_000, 10_000, 100_000]) dumps.push(await dumpAt(n));
 setDebugTracking(true);
 const debug = await compare();
+dumps.push(await dumpAt(100_000));
 setDebugTracking(false);
 
 console.log(

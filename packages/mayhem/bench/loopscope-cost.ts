@@ -103,13 +103,20 @@ process.on("SIGTERM", () => server.close(() => process.exit(0)));
 `,
 );
 
+/** Messages per CPU-second of each Mayhem run, by variant: less sensitive to other load. */
+const mayhemCpuRuns: Record<Variant, number[]> = { none: [], production: [], blockedAt: [] };
+
 function runMayhem(variant: Variant): Promise<number> {
   const count = variant === "blockedAt" ? blockedAtMessages : messages;
   const args = [...variantArgs[variant], cli, "bench", "--messages", String(count)];
   return new Promise((resolve, reject) => {
     execFile(process.execPath, args, { env: childEnv }, (error, stdout) => {
       if (error !== null) reject(new Error(`mayhem bench (${variant}) failed`, { cause: error }));
-      else resolve((JSON.parse(stdout) as { msgs_per_s: number }).msgs_per_s);
+      else {
+        const result = JSON.parse(stdout) as { msgs_per_s: number; msgs_per_cpu_s: number };
+        mayhemCpuRuns[variant].push(result.msgs_per_cpu_s);
+        resolve(result.msgs_per_s);
+      }
     });
   });
 }
@@ -191,6 +198,19 @@ try {
       command: `mayhem bench --messages ${messages}`,
       blockedAtMessages,
       ...mayhem,
+    },
+    mayhemCpu: {
+      unit: "msgs per CPU-second (all threads of the process)",
+      none: Math.round(median(mayhemCpuRuns.none)),
+      production: Math.round(median(mayhemCpuRuns.production)),
+      ratio: round3(median(mayhemCpuRuns.production) / median(mayhemCpuRuns.none)),
+      pairedRatio: round3(
+        median(mayhemCpuRuns.production.map((value, i) => value / mayhemCpuRuns.none[i]!)),
+      ),
+      spread: [
+        round3(Math.min(...mayhemCpuRuns.none) / median(mayhemCpuRuns.none)),
+        round3(Math.max(...mayhemCpuRuns.none) / median(mayhemCpuRuns.none)),
+      ],
     },
     http: {
       unit: "requests/s",

@@ -1,4 +1,5 @@
 import type { Frame, TaskDumpEvent, TaskSnapshot } from "./types.js";
+import { DumpKeys } from "./dump-keys.js";
 import { formatMs, renderFrames } from "./render.js";
 
 /** Example names listed per group; the rest are counted. */
@@ -10,10 +11,13 @@ interface TreeNode {
   readonly parent: TreeNode | undefined;
   /** Pending children; {@link NO_CHILDREN} (shared) until the first one. */
   children: TreeNode[];
-  /** Creation frames to show: trimmed to what the parent's do not already say. */
-  ownCreation: readonly Frame[];
-  /** Equal for subtrees the dump shows as one group. */
-  signature: string;
+  /**
+   * How many of the task's creation frames to show: what the parent's do not already
+   * say, without the resumer's. An end index rather than a slice: no array per task.
+   */
+  ownCreationEnd: number;
+  /** Equal for subtrees the dump shows as one group: an id from {@link DumpKeys}. */
+  signature: number;
 }
 
 /** Shared by every node without children (most): no array per task. */
@@ -24,7 +28,8 @@ interface Group {
   readonly nodes: TreeNode[];
 }
 
-type Render = (frames: readonly Frame[], indent: string) => string[];
+/** Lines of `frames[0..end)`, each prefixed with `indent`. */
+type Render = (frames: readonly Frame[], end: number, indent: string) => string[];
 
 /**
  * The Go-like text of a task dump. Children are nested under their parent as a tree
@@ -49,27 +54,26 @@ type Render = (frames: readonly Frame[], indent: string) => string[];
  * ```
  */
 export function renderDump(dump: TaskDumpEvent): string {
-  const frameText = new Map<readonly Frame[], string>();
-  const text = (frames: readonly Frame[]): string => {
-    let rendered = frameText.get(frames);
-    if (rendered === undefined) {
-      rendered = renderFrames(frames, { indent: "" });
-      frameText.set(frames, rendered);
+  const keys = new DumpKeys();
+  // Rendered once per distinct frame list (by id), however many groups show it.
+  const frameText = new Map<number, string>();
+  const render: Render = (frames, end, indent) => {
+    if (end === 0) return [];
+    const id = keys.frames(frames, end);
+    let text = frameText.get(id);
+    if (text === undefined) {
+      text = renderFrames(end === frames.length ? frames : frames.slice(0, end), { indent: "" });
+      frameText.set(id, text);
     }
-    return rendered;
+    return text.split("\n").map((line) => indent + line);
   };
-  const render: Render = (frames, indent) =>
-    frames.length === 0
-      ? []
-      : text(frames)
-          .split("\n")
-          .map((line) => indent + line);
 
-  const hidden: TaskSnapshot[] = [];
-  const shown: TaskSnapshot[] = [];
-  for (const task of dump.tasks) (task.internal === true ? hidden : shown).push(task);
+  const hidden = dump.tasks.filter((task) => task.internal === true);
+  // Usually none is hidden: no second array of every task then.
+  const shown =
+    hidden.length === 0 ? dump.tasks : dump.tasks.filter((task) => task.internal !== true);
   const roots = buildForest(shown);
-  for (const root of roots) sign(root, text);
+  for (const root of roots) sign(root, keys);
   const groups = groupBySignature(roots);
   groups.sort((a, b) => b.nodes.length - a.nodes.length || oldest(b) - oldest(a));
 
@@ -95,13 +99,14 @@ function buildForest(tasks: readonly TaskSnapshot[]): TreeNode[] {
       task,
       parent: undefined,
       children: NO_CHILDREN,
-      ownCreation: task.createdAt,
-      signature: "",
+      ownCreationEnd: 0,
+      signature: 0,
     };
     nodes[i] = node;
     // Id 0 is debug mode's async calls outside any task: never anyone's parent.
     if (task.id !== 0 && parentIds.has(task.id)) byId.set(task.id, node);
   }
+  if (byId.size === 0) return nodes;
   const roots: TreeNode[] = [];
   for (const node of nodes) {
     const parentId = node.task.parentId;
@@ -122,9 +127,9 @@ function buildForest(tasks: readonly TaskSnapshot[]): TreeNode[] {
  * shows once: state, what is awaited (its kind) and where, the creation frames, the
  * name's shape and the children's signatures. Ids, ages and instance names differ.
  */
-function sign(root: TreeNode, text: (frames: readonly Frame[]) => string): void {
+function sign(root: TreeNode, keys: DumpKeys): void {
   if (root.children.length === 0) {
-    signOne(root, text);
+    signOne(root, keys);
     return;
   }
   // Iterative post-order: trees may be deep (a chain of spawns), recursion would not do.
@@ -135,36 +140,43 @@ function sign(root: TreeNode, text: (frames: readonly Frame[]) => string): void 
     order.push(node);
     for (const child of node.children) stack.push(child);
   }
-  for (let i = order.length - 1; i >= 0; i--) signOne(order[i]!, text);
-}
-
-/** One node's signature; its children's are computed already. */
-function signOne(node: TreeNode, text: (frames: readonly Frame[]) => string): void {
-  const task = node.task;
-  node.ownCreation = ownFrames(task.createdAt, node.parent?.task.createdAt);
-  const at = task.awaiting === undefined ? "" : text(withoutResumer(task.awaiting.at));
-  const children =
-    node.children.length === 0
-      ? ""
-      : node.children
-          .map((c) => c.signature)
-          .sort()
-          .join("\u0001");
-  node.signature =
-    `${task.state}\u0000${kindKey(task)}\u0000${at}\u0000${text(node.ownCreation)}` +
-    `\u0000${nameKey(task.name)}\u0000${task.id === 0 ? "call" : "task"}\u0000[${children}]`;
+  for (let i = order.length - 1; i >= 0; i--) signOne(order[i]!, keys);
 }
 
 /**
- * The frames that say where a task was created, for a reader: without the Node-internal
+ * One node's signature; its children's are computed already. Every part is a small
+ * integer (frame lists and strings interned once) and so is their combination: no
+ * string is built per task, whatever the stacks.
+ */
+function signOne(node: TreeNode, keys: DumpKeys): void {
+  const task = node.task;
+  const created = task.createdAt;
+  node.ownCreationEnd = ownFramesEnd(created, node.parent?.task.createdAt);
+  const awaiting = task.awaiting;
+  const at = awaiting === undefined ? 0 : keys.frames(awaiting.at, resumerEnd(awaiting.at));
+  let children = 0; // no id is 0: "no children"
+  if (node.children.length > 0) {
+    const ids = node.children.map((c) => c.signature);
+    // Any canonical order: only which signatures, how many of each, matters.
+    ids.sort((a, b) => a - b);
+    children = keys.string(ids.join(","));
+  }
+  const what = keys.pair(keys.string(kindKey(task)), at);
+  const where = keys.pair(keys.frames(created, node.ownCreationEnd), keys.nameShape(task.name));
+  const kind = keys.pair(keys.string(task.state), task.id === 0 ? 0 : 1);
+  node.signature = keys.pair(keys.pair(what, where), keys.pair(kind, children));
+}
+
+/**
+ * How many frames say where a task was created, for a reader: without the Node-internal
  * frames at the bottom (whoever resumed the code: they differ from one resumption to the
  * next and would split identical tasks), and for a child without what its parent's
  * frames already show (the frames below `spawn`, the parent's own creation).
  */
-function ownFrames(
+function ownFramesEnd(
   frames: readonly Frame[],
   parentFrames: readonly Frame[] | undefined,
-): readonly Frame[] {
+): number {
   let end = frames.length;
   if (parentFrames !== undefined && parentFrames.length > 0) {
     let j = parentFrames.length;
@@ -172,34 +184,32 @@ function ownFrames(
       end--;
       j--;
     }
-    const own = frames.findIndex((f) => f.loopscope === true);
-    if (own !== -1 && own < end) end = own;
+    for (let own = 0; own < end; own++) {
+      if (frames[own]!.loopscope === true) {
+        end = own;
+        break;
+      }
+    }
   }
-  return withoutResumer(end === frames.length ? frames : frames.slice(0, end));
+  return resumerEnd(frames, end);
 }
 
 function sameSite(a: Frame, b: Frame): boolean {
   return a.file === b.file && a.line === b.line && a.col === b.col && a.fn === b.fn;
 }
 
-/** Trailing Node-internal frames (`processTicksAndRejections`, ...); all of them if that is all there is. */
-function withoutResumer(frames: readonly Frame[]): readonly Frame[] {
-  let end = frames.length;
-  while (end > 0 && frames[end - 1]!.internal === true) end--;
-  return end === 0 || end === frames.length ? frames : frames.slice(0, end);
-}
-
 /**
- * Names group by their first word, digits aside (`handle cattle-ab12` → `handle`,
- * `m17` → `m#`): the rest is usually the instance.
+ * The end of `frames[0..end)` without its trailing Node-internal frames
+ * (`processTicksAndRejections`, ...); `end` itself if that is all there is.
  */
-function nameKey(name: string): string {
-  const space = name.indexOf(" ");
-  return (space === -1 ? name : name.slice(0, space)).replace(/[0-9]+/g, "#");
+function resumerEnd(frames: readonly Frame[], end: number = frames.length): number {
+  let kept = end;
+  while (kept > 0 && frames[kept - 1]!.internal === true) kept--;
+  return kept === 0 ? end : kept;
 }
 
 function groupBySignature(nodes: readonly TreeNode[]): Group[] {
-  const groups = new Map<string, Group>();
+  const groups = new Map<number, Group>();
   for (const node of nodes) {
     let group = groups.get(node.signature);
     if (group === undefined) {
@@ -223,35 +233,35 @@ function renderGroup(
   render: Render,
 ): string[] {
   const nodes = group.nodes;
-  const tasks = nodes.map((n) => n.task);
-  const one = tasks[0]!;
+  const one = nodes[0]!.task;
   const nested = nodes[0]!.parent !== undefined;
-  const lines = [`${first}${title(tasks, perParent, nested)}`];
+  const facts = collectFacts(nodes);
+  const lines = [`${first}${title(nodes, facts, perParent, nested)}`];
   const body = `${rest}  `;
   // Nested groups name one example: enough to find an id, the rest is the parent's.
-  if (tasks.length > 1) lines.push(`${body}e.g. ${examples(tasks, nested ? 1 : NAMES_PER_GROUP)}`);
-  if (one.busyMs !== undefined) lines.push(`${body}${busyLine(tasks)}`);
+  if (nodes.length > 1) lines.push(`${body}e.g. ${examples(nodes, nested ? 1 : NAMES_PER_GROUP)}`);
+  if (one.busyMs !== undefined) lines.push(`${body}${busyLine(facts)}`);
   const awaiting = one.awaiting;
   if (awaiting !== undefined) {
-    const at = withoutResumer(awaiting.at);
-    const kinds = new Set(tasks.map((t) => t.awaiting?.what));
+    const atEnd = resumerEnd(awaiting.at);
     const what =
-      kinds.size === 1 ? awaiting.what : `${awaiting.what} (and ${kinds.size - 1} other tasks)`;
-    const since = range(tasks.map((t) => t.awaiting?.sinceMs ?? 0));
-    lines.push(`${body}awaits ${what}, for ${since}${at.length > 0 ? ", at:" : ""}`);
-    lines.push(...render(at, `${body}  `));
+      facts.kinds === 1 ? awaiting.what : `${awaiting.what} (and ${facts.kinds - 1} other tasks)`;
+    const since = range(facts.since);
+    lines.push(`${body}awaits ${what}, for ${since}${atEnd > 0 ? ", at:" : ""}`);
+    lines.push(...render(awaiting.at, atEnd, `${body}  `));
   }
-  const created = nodes[0]!.ownCreation;
-  if (created.length === 1 && nested) {
-    lines.push(...render(created, `${body}created `));
-  } else if (created.length > 0) {
-    lines.push(`${body}created at:`, ...render(created, `${body}  `));
+  const createdEnd = nodes[0]!.ownCreationEnd;
+  if (createdEnd === 1 && nested) {
+    lines.push(...render(one.createdAt, createdEnd, `${body}created `));
+  } else if (createdEnd > 0) {
+    lines.push(`${body}created at:`, ...render(one.createdAt, createdEnd, `${body}  `));
   } else if (one.id !== 0 && one.createdAt.length === 0) {
     lines.push(`${body}created at: (not sampled)`);
   }
 
   // Every subtree of the group has the same children's signatures: group them across
   // the whole group, in the order they were created.
+  if (nodes[0]!.children.length === 0) return lines;
   const children = groupBySignature(nodes.flatMap((n) => n.children));
   children.sort((a, b) => firstId(a) - firstId(b));
   children.forEach((child, i) => {
@@ -269,75 +279,140 @@ function renderGroup(
   return lines;
 }
 
-/** `task 22 "handle cattle-ldo6" [...]` for one task, `412 × handle cattle-… [...]` for a group. */
-function title(tasks: readonly TaskSnapshot[], perParent: number, nested: boolean): string {
-  const one = tasks[0]!;
-  const facts = [`${one.state} ${range(tasks.map((t) => t.ageMs))}`];
-  const parents = new Set(tasks.map((t) => t.parentId));
-  if (!nested && parents.size === 1 && one.parentId !== undefined) {
-    // Its parent is no longer pending, or it would be nested under it.
-    facts.push(`parent ${one.parentId}`);
-  }
-  const cancelling = tasks.filter((t) => t.cancelRequested === true).length;
-  if (cancelling > 0)
-    facts.push(tasks.length === 1 ? "cancel requested" : `${cancelling} cancel requested`);
-  const state = `[${facts.join(", ")}]`;
-  if (tasks.length === 1 || (nested && perParent === 1)) {
-    if (tasks.length > 1) return `${nameShape(tasks)} ${state}`;
-    return one.id === 0
-      ? `async call "${one.name}" (no task) ${state}`
-      : `task ${one.id} "${one.name}" ${state}`;
-  }
-  const count = nested ? `${perParent} × ` : `${tasks.length} × `;
-  const each = nested ? " each" : "";
-  const name = one.id === 0 ? `async call ${nameShape(tasks)} (no task)` : nameShape(tasks);
-  return `${count}${name}${each} ${state}`;
+/** The smallest and the largest of a value over a group. */
+interface Span {
+  min: number;
+  max: number;
 }
 
-/** What the names of a group have in common: `handle cattle-…`. */
-function nameShape(tasks: readonly TaskSnapshot[]): string {
-  let prefix = tasks[0]!.name;
-  let suffix = prefix;
-  for (const task of tasks) {
+/** What a group's title and facts say about all its tasks, gathered in one pass. */
+interface GroupFacts {
+  readonly age: Span;
+  readonly since: Span;
+  readonly busy: Span;
+  readonly idle: Span;
+  readonly steps: Span;
+  /** All tasks have the first one's parent id (or none). */
+  sameParent: boolean;
+  cancelling: number;
+  /** How many different `awaiting.what` (an absent one counts as one). */
+  kinds: number;
+  /** Lengths of the common prefix and suffix of the names, and the shortest name's. */
+  prefix: number;
+  suffix: number;
+  shortest: number;
+}
+
+/**
+ * One pass over a group, however large: 100,000 tasks are read once, not once per
+ * fact. Names are compared with the first one by length, so no string is cut per task.
+ */
+function collectFacts(nodes: readonly TreeNode[]): GroupFacts {
+  const one = nodes[0]!.task;
+  const name0 = one.name;
+  const facts: GroupFacts = {
+    age: emptySpan(),
+    since: emptySpan(),
+    busy: emptySpan(),
+    idle: emptySpan(),
+    steps: { min: Infinity, max: 0 },
+    sameParent: true,
+    cancelling: 0,
+    kinds: 1,
+    prefix: name0.length,
+    suffix: name0.length,
+    shortest: name0.length,
+  };
+  const firstWhat = one.awaiting?.what;
+  let otherKinds: Set<string | undefined> | undefined;
+  for (const { task } of nodes) {
+    widen(facts.age, task.ageMs);
+    widen(facts.since, task.awaiting?.sinceMs ?? 0);
+    widen(facts.busy, task.busyMs ?? 0);
+    widen(facts.idle, task.idleMs ?? 0);
+    widen(facts.steps, task.steps ?? 0);
+    if (task.parentId !== one.parentId) facts.sameParent = false;
+    if (task.cancelRequested === true) facts.cancelling++;
+    const what = task.awaiting?.what;
+    if (what !== firstWhat) (otherKinds ??= new Set()).add(what);
+
     const name = task.name;
+    if (name.length < facts.shortest) facts.shortest = name.length;
     let i = 0;
-    while (i < prefix.length && i < name.length && prefix[i] === name[i]) i++;
-    prefix = prefix.slice(0, i);
+    while (i < facts.prefix && i < name.length && name0.charCodeAt(i) === name.charCodeAt(i)) i++;
+    facts.prefix = i;
     let j = 0;
     while (
-      j < suffix.length &&
+      j < facts.suffix &&
       j < name.length &&
-      suffix[suffix.length - 1 - j] === name[name.length - 1 - j]
+      name0.charCodeAt(name0.length - 1 - j) === name.charCodeAt(name.length - 1 - j)
     ) {
       j++;
     }
-    suffix = suffix.slice(suffix.length - j);
+    facts.suffix = j;
   }
-  if (prefix === tasks[0]!.name) return prefix;
-  // The suffix must not eat into the prefix (names of different lengths).
-  const shortest = Math.min(...tasks.map((t) => t.name.length));
-  if (prefix.length + suffix.length > shortest)
-    suffix = suffix.slice(prefix.length + suffix.length - shortest);
-  return `${prefix}…${suffix}`;
+  if (otherKinds !== undefined) facts.kinds += otherKinds.size;
+  return facts;
 }
 
-function examples(tasks: readonly TaskSnapshot[], count: number): string {
-  const shown = tasks
+function emptySpan(): Span {
+  return { min: Infinity, max: -Infinity };
+}
+
+function widen(span: Span, value: number): void {
+  if (value < span.min) span.min = value;
+  if (value > span.max) span.max = value;
+}
+
+/** `task 22 "handle cattle-ldo6" [...]` for one task, `412 × handle cattle-… [...]` for a group. */
+function title(
+  nodes: readonly TreeNode[],
+  facts: GroupFacts,
+  perParent: number,
+  nested: boolean,
+): string {
+  const one = nodes[0]!.task;
+  const state = [`${one.state} ${range(facts.age)}`];
+  if (!nested && facts.sameParent && one.parentId !== undefined) {
+    // Its parent is no longer pending, or it would be nested under it.
+    state.push(`parent ${one.parentId}`);
+  }
+  if (facts.cancelling > 0)
+    state.push(nodes.length === 1 ? "cancel requested" : `${facts.cancelling} cancel requested`);
+  const stateText = `[${state.join(", ")}]`;
+  if (nodes.length === 1 || (nested && perParent === 1)) {
+    if (nodes.length > 1) return `${nameShape(one.name, facts)} ${stateText}`;
+    return one.id === 0
+      ? `async call "${one.name}" (no task) ${stateText}`
+      : `task ${one.id} "${one.name}" ${stateText}`;
+  }
+  const count = nested ? `${perParent} × ` : `${nodes.length} × `;
+  const each = nested ? " each" : "";
+  const shape = nameShape(one.name, facts);
+  const name = one.id === 0 ? `async call ${shape} (no task)` : shape;
+  return `${count}${name}${each} ${stateText}`;
+}
+
+/** What the names of a group have in common: `handle cattle-…`. */
+function nameShape(name0: string, facts: GroupFacts): string {
+  if (facts.prefix === name0.length) return name0;
+  // The suffix must not eat into the prefix (names of different lengths).
+  const suffix = Math.min(facts.suffix, facts.shortest - facts.prefix);
+  return `${name0.slice(0, facts.prefix)}…${name0.slice(name0.length - suffix)}`;
+}
+
+function examples(nodes: readonly TreeNode[], count: number): string {
+  const shown = nodes
     .slice(0, count)
-    .map((t) => (t.id === 0 ? `"${t.name}"` : `${t.id} "${t.name}"`));
-  const more = tasks.length - shown.length;
+    .map(({ task: t }) => (t.id === 0 ? `"${t.name}"` : `${t.id} "${t.name}"`));
+  const more = nodes.length - shown.length;
   return `${shown.join(", ")}${more > 0 ? `, and ${more} more` : ""}`;
 }
 
-function busyLine(tasks: readonly TaskSnapshot[]): string {
-  let fewest = Infinity;
-  let most = 0;
-  for (const t of tasks) {
-    fewest = Math.min(fewest, t.steps ?? 0);
-    most = Math.max(most, t.steps ?? 0);
-  }
+function busyLine(facts: GroupFacts): string {
+  const { min: fewest, max: most } = facts.steps;
   const stepText = fewest === most ? steps(most) : `${fewest}–${most} steps`;
-  return `busy ${range(tasks.map((t) => t.busyMs ?? 0))}, idle ${range(tasks.map((t) => t.idleMs ?? 0))}, ${stepText}`;
+  return `busy ${range(facts.busy)}, idle ${range(facts.idle)}, ${stepText}`;
 }
 
 function firstId(group: Group): number {
@@ -424,15 +499,10 @@ function oldest(group: Group): number {
   return max;
 }
 
-function range(values: readonly number[]): string {
-  let min = Infinity;
-  let max = -Infinity;
-  for (const v of values) {
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  const low = seconds(min);
-  const high = seconds(max);
+/** `13 ms–3.0 s`, or `13 ms` when both ends read the same. */
+function range(span: Span): string {
+  const low = seconds(span.min);
+  const high = seconds(span.max);
   return low === high ? low : `${low}–${high}`;
 }
 

@@ -1,4 +1,4 @@
-import { resolveStack } from "../report/index.js";
+import { displayPath, resolveStack } from "../report/index.js";
 import type { Awaiting, Frame } from "../report/types.js";
 import type { AwaitRecord } from "./debug-hooks.js";
 import { pendingAwaits, promiseCreation } from "./debug-hooks.js";
@@ -27,23 +27,24 @@ export interface AwaitView {
  */
 export function resolveAwaits(nowMs: number): AwaitView {
   const live: { record: AwaitRecord; frames: readonly Frame[] }[] = [];
-  const outerSites = new Set<string>();
+  const outerSites = new SiteSet();
   for (const record of pendingAwaits.values()) {
     const frames = withoutHookFrames(resolveStack(record.raw));
     const top = frames[0];
     // `p.then()` (a built-in at the top) and loopscope's own bookkeeping are not awaits.
     if (top === undefined || top.line <= 0 || top.loopscope === true) continue;
     live.push({ record, frames: withoutResumer(untilLoopscope(frames)) });
-    for (let i = 1; i < frames.length; i++) outerSites.add(siteKey(frames[i]!));
+    for (let i = 1; i < frames.length; i++) outerSites.add(frames[i]!);
   }
   const byTask = new Map<TaskImpl, ResolvedAwait>();
   const untracked: ResolvedAwait[] = [];
+  const sites = new CreationSites();
   for (const { record, frames } of live) {
-    if (outerSites.has(siteKey(frames[0]!))) continue;
+    if (outerSites.has(frames[0]!)) continue;
     const resolved: ResolvedAwait = {
       record,
       awaiting: {
-        what: describeAwait(record, frames),
+        what: describeAwait(record, frames, sites),
         at: frames,
         sinceMs: nowMs - record.sinceMs,
       },
@@ -91,16 +92,66 @@ function withoutResumer(frames: readonly Frame[]): readonly Frame[] {
   return end === 0 || end === frames.length ? frames : frames.slice(0, end);
 }
 
-function siteKey(frame: Frame): string {
-  return `${frame.file}:${frame.line}:${frame.col}`;
+/**
+ * Source positions (`file:line:col`), without a string per frame: a dump in debug mode
+ * reads every frame of every pending await.
+ */
+class SiteSet {
+  private readonly byFile = new Map<string, Map<number, Set<number>>>();
+
+  add(frame: Frame): void {
+    let byLine = this.byFile.get(frame.file);
+    if (byLine === undefined) {
+      byLine = new Map();
+      this.byFile.set(frame.file, byLine);
+    }
+    let cols = byLine.get(frame.line);
+    if (cols === undefined) {
+      cols = new Set();
+      byLine.set(frame.line, cols);
+    }
+    cols.add(frame.col);
+  }
+
+  has(frame: Frame): boolean {
+    return this.byFile.get(frame.file)?.get(frame.line)?.has(frame.col) === true;
+  }
+}
+
+/**
+ * `promise created at ./src/x.ts:12`, one string per site: thousands of tasks awaiting
+ * promises made on one line share it, and the path is shortened once, not per task.
+ */
+export class CreationSites {
+  private readonly byFile = new Map<string, Map<number, string>>();
+
+  describe(file: string, line: number): string {
+    let byLine = this.byFile.get(file);
+    if (byLine === undefined) {
+      byLine = new Map();
+      this.byFile.set(file, byLine);
+    }
+    let text = byLine.get(line);
+    if (text === undefined) {
+      // Shortened as frames are rendered, so the text dump and its frames agree.
+      text = `promise created at ${displayPath(file)}:${line}`;
+      byLine.set(line, text);
+    }
+    return text;
+  }
 }
 
 /**
  * The kind of thing awaited, from what is known for sure: the awaited promise is a
  * task's, or a timers/promises timer; Node's own code is suspended (file, stream, ...);
- * or where the awaited promise was created. Otherwise "unknown".
+ * or where the awaited promise was created (`promise created at ./src/x.ts:12`, the
+ * path relative to the current directory when inside it). Otherwise "unknown".
  */
-export function describeAwait(record: AwaitRecord, frames: readonly Frame[]): string {
+export function describeAwait(
+  record: AwaitRecord,
+  frames: readonly Frame[],
+  sites: CreationSites = new CreationSites(),
+): string {
   if (record.awaitedTask !== undefined) {
     return `task ${record.awaitedTask.id} "${record.awaitedTask.name}"`;
   }
@@ -113,7 +164,7 @@ export function describeAwait(record: AwaitRecord, frames: readonly Frame[]): st
     const creation = withoutHookFrames(resolveStack(created));
     const site = creation.find((f) => f.line > 0);
     if (site?.internal === true) return describeInternal(site);
-    if (site !== undefined) return `promise created at ${site.file}:${site.line}`;
+    if (site !== undefined) return sites.describe(site.file, site.line);
   }
   return "unknown";
 }

@@ -194,6 +194,60 @@ describe("renderDump", () => {
   });
 });
 
+describe("renderDump grouping: what the text shows decides", () => {
+  const internal = (fn: string, line: number): Frame => ({
+    fn,
+    file: `node:internal/streams/${fn}`,
+    line,
+    col: 3,
+    internal: true,
+  });
+  const task = (id: number, middle: Frame[]): TaskSnapshot => ({
+    id,
+    name: `read s${id}`,
+    state: "pending",
+    ageMs: 10,
+    // Fresh arrays and frames per task, as resolved stacks are.
+    createdAt: [
+      { fn: "onData", file: "/app/src/reader.ts", line: 12, col: 5 },
+      ...middle,
+      { fn: "main", file: "/app/src/main.ts", line: 3, col: 1 },
+    ],
+  });
+
+  it("groups tasks whose frames differ only inside a folded run of Node's frames", () => {
+    const text = renderDump(
+      dump(
+        [
+          task(1, [internal("addChunk", 1), internal("readableAddChunkPushByteMode", 2)]),
+          task(2, [internal("addChunk", 1), internal("readableAddChunkPushObjectMode", 9)]),
+        ],
+        "production",
+      ),
+    );
+    assert.match(text, /^2 × read s… \[pending 10 ms\]$/m);
+    assert.match(text, /\.\.\. 2 node-internal frames/);
+  });
+
+  it("tells apart tasks whose lone Node frame differs, or whose folded runs differ in length", () => {
+    const lone = renderDump(
+      dump([task(1, [internal("a", 1)]), task(2, [internal("b", 1)])], "production"),
+    );
+    assert.match(lone, /^2 pending tasks$/m);
+    assert.match(lone, /^task 1 /m);
+    const runs = renderDump(
+      dump(
+        [
+          task(1, [internal("a", 1), internal("b", 2)]),
+          task(2, [internal("a", 1), internal("b", 2), internal("c", 3)]),
+        ],
+        "production",
+      ),
+    );
+    assert.match(runs, /^task 2 /m);
+  });
+});
+
 describe("renderDump in debug mode", () => {
   const loaderFrames: Frame[] = [
     {

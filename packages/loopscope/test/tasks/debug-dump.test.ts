@@ -6,6 +6,7 @@ import { createServer } from "node:net";
 import type { Server, Socket } from "node:net";
 import { connect } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
+import { sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TaskSnapshot } from "../../src/report/types.js";
 import { renderDump } from "../../src/report/index.js";
@@ -117,9 +118,12 @@ describe("debug-mode dump: the await line and what is awaited", () => {
     });
     await settle();
     const task = taskNamed("waits on promise");
+    // Shortened as the frames are: relative to the current directory when inside it.
+    const cwd = process.cwd() + sep;
+    const shown = thisFile.startsWith(cwd) ? `.${sep}${thisFile.slice(cwd.length)}` : thisFile;
     assert.equal(
       task.awaiting?.what,
-      `promise created at ${thisFile}:${await lineOf("CREATE-PROMISE")}`,
+      `promise created at ${shown}:${await lineOf("CREATE-PROMISE")}`,
     );
     assert.equal(task.awaiting?.at[0]?.line, await lineOf("AWAIT-PROMISE"));
     assert.ok((task.awaiting?.sinceMs ?? -1) >= 0);
