@@ -4,6 +4,7 @@ export {
   eventStats,
   configureEvents,
   flushEvents,
+  printsToStderr,
   resetEventsForTests,
 } from "./stream.js";
 export type { EventStreamOptions, EventStats } from "./stream.js";

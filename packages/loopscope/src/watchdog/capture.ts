@@ -30,9 +30,20 @@ export class CaptureSlot {
   readonly #currentTask: () => TaskRef | undefined;
   readonly #symbol = Symbol.for(CAPTURE_SYMBOL_KEY);
 
-  constructor(currentSeq: () => bigint, currentTask: () => TaskRef | undefined) {
+  readonly #onCapture: ((capture: Capture) => void) | undefined;
+
+  /**
+   * @param onCapture - called with each capture, still inside the interrupt, while the
+   *   loop is blocked (the early notice on stderr); it must be quick and must not throw.
+   */
+  constructor(
+    currentSeq: () => bigint,
+    currentTask: () => TaskRef | undefined,
+    onCapture?: (capture: Capture) => void,
+  ) {
     this.#currentSeq = currentSeq;
     this.#currentTask = currentTask;
+    this.#onCapture = onCapture;
   }
 
   install(): void {
@@ -49,6 +60,7 @@ export class CaptureSlot {
         }
         const latencyMs = Number(process.hrtime.bigint() - detectedAt) / 1e6;
         this.#capture = { seq, stack, task, latencyMs };
+        this.#onCapture?.(this.#capture);
       } catch {
         // Never throw into the interrupted code.
       }

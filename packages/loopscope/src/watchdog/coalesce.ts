@@ -56,6 +56,14 @@ export class BlockCoalescer {
     this.#options = options;
   }
 
+  /** Whether a block at this place would be reported at once (not counted into a later report). */
+  wouldReportNow(stack: readonly Frame[], now: number = Date.now()): boolean {
+    const site = this.#sites.get(siteKey(stack));
+    return (
+      site === undefined || (site.pending === 0 && now - site.windowStart >= this.#options.windowMs)
+    );
+  }
+
   add(block: BlockReport, now: number = Date.now()): void {
     const key = siteKey(block.stack);
     const site = this.#sites.get(key);

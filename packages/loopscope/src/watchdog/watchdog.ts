@@ -1,9 +1,10 @@
+import { writeSync } from "node:fs";
 import inspector from "node:inspector";
 import { isMainThread, Worker } from "node:worker_threads";
 import { LoopscopeError } from "../config/index.js";
-import { emit } from "../events/index.js";
+import { emit, printsToStderr } from "../events/index.js";
 import type { Frame, LoopBlockedEvent } from "../report/index.js";
-import { resolveStack } from "../report/index.js";
+import { renderFrames, resolveStack } from "../report/index.js";
 import type { Capture } from "./capture.js";
 import { CAPTURE_SOURCE_URL, CAPTURE_SYMBOL_KEY, CaptureSlot } from "./capture.js";
 import type { BlockReport, CoalescedReport } from "./coalesce.js";
@@ -51,6 +52,8 @@ export class WatchdogError extends LoopscopeError {}
 
 /** Captures landing this long after detection came from a thread held in native code. */
 const LATE_CAPTURE_MS = 10;
+/** Frames in the early notice printed while the loop is still blocked; the report has them all. */
+const EARLY_NOTICE_FRAMES = 4;
 const DEFAULT_WINDOW_MS = 10_000;
 const DEFAULT_MAX_SITES = 100;
 /** How long stop() waits for the worker before terminating it. */
@@ -180,7 +183,11 @@ class WatchdogImpl implements Watchdog {
     this.#heartbeat = new Heartbeat(options.slowMs, beatIntervalMs(options.slowMs), (stall) =>
       this.#onStall(stall),
     );
-    this.#slot = new CaptureSlot(() => this.#heartbeat.seq, currentTaskRef);
+    this.#slot = new CaptureSlot(
+      () => this.#heartbeat.seq,
+      currentTaskRef,
+      (capture) => this.#noticeWhileBlocked(capture),
+    );
     const inspectorUrl = inspector.url();
     if (inspectorUrl !== undefined) {
       this.#fallBack(`the inspector is open (${inspectorUrl}) and a debugger may be attached`);
@@ -274,6 +281,26 @@ class WatchdogImpl implements Watchdog {
     process.emitWarning(
       `loopscope watchdog: ${reason}; loop-blocked reports carry durations only, without stacks`,
       { code: "LOOPSCOPE_WARN_NO_STACKS" },
+    );
+  }
+
+  /**
+   * Runs inside the interrupt, while the loop is still blocked: the report proper waits for
+   * the loop to turn (it needs the total duration), but a person watching stderr should see
+   * the blocking line now, within milliseconds of the threshold. Written synchronously (the
+   * loop that would flush an asynchronous write is the one that is blocked), only when
+   * events go to stderr, and only for a place the coalescer would report at once.
+   */
+  #noticeWhileBlocked(capture: Capture): void {
+    if (!printsToStderr() || capture.latencyMs > LATE_CAPTURE_MS) return;
+    const stack = withoutCaptureFrames(resolveStack(capture.stack));
+    if (stack.length === 0 || !this.#coalescer.wouldReportNow(stack)) return;
+    const task =
+      capture.task === undefined ? "" : ` in task ${capture.task.id} "${capture.task.name}"`;
+    const frames = renderFrames(stack.slice(0, EARLY_NOTICE_FRAMES), { indent: "    " });
+    writeSync(
+      2,
+      `loopscope: event loop blocked for over ${this.#options.slowMs} ms${task}, still blocked, at:\n${frames}\n`,
     );
   }
 

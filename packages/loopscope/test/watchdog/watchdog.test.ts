@@ -27,6 +27,20 @@ describe("watchdog: the stack of whatever blocks the loop", () => {
     });
   }
 
+  it("prints the blocking line on stderr while the loop is still blocked, then the report", async () => {
+    const run = await runFixture(["notice", "100"]);
+    assert.equal(run.code, 0, run.stderr);
+    const notice = run.stderr.indexOf("still blocked");
+    const ended = run.stderr.indexOf("BLOCK ENDED");
+    const report = run.stderr.indexOf("loopscope: event loop blocked for", notice + 1);
+    assert.ok(notice >= 0, `no early notice on stderr:\n${run.stderr}`);
+    assert.ok(ended > notice, `the notice came after the block ended:\n${run.stderr}`);
+    assert.ok(report > ended, `no report after the block ended:\n${run.stderr}`);
+    const noticeText = run.stderr.slice(notice, ended);
+    assert.match(noticeText, new RegExp(`at busyLoop \\(.*block\\.js:${markedLine("busy")}:`));
+    assert.equal(run.events.length, 1);
+  });
+
   const dir = mkdtempSync(join(tmpdir(), "loopscope-watchdog-"));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
