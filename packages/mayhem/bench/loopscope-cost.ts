@@ -97,9 +97,20 @@ const childEnv = {
 const server = file(
   "server.mjs",
   `import { createServer } from "node:http";
-const server = createServer((request, response) => { response.writeHead(200, { "content-type": "text/plain" }); response.end("hello world\\n"); });
+// CPU time is counted from the first request, so start-up (loading a preload) is left out.
+let cpuAtFirstRequest;
+const server = createServer((request, response) => {
+  cpuAtFirstRequest ??= process.cpuUsage();
+  response.writeHead(200, { "content-type": "text/plain" });
+  response.end("hello world\\n");
+});
 server.listen(0, "127.0.0.1", () => process.stdout.write(server.address().port + "\\n"));
-process.on("SIGTERM", () => server.close(() => process.exit(0)));
+// On SIGTERM: report the CPU time (every thread) spent serving, for requests per CPU-second.
+process.on("SIGTERM", () => {
+  const cpu = process.cpuUsage(cpuAtFirstRequest);
+  process.stdout.write(JSON.stringify({ cpuSeconds: (cpu.user + cpu.system) / 1e6 }) + "\\n");
+  server.close(() => process.exit(0));
+});
 `,
 );
 
@@ -121,6 +132,9 @@ function runMayhem(variant: Variant): Promise<number> {
   });
 }
 
+/** Requests per CPU-second of the server process in each HTTP run, by variant: less sensitive to other load. */
+const httpCpuRuns: Record<Variant, number[]> = { none: [], production: [], blockedAt: [] };
+
 async function runHttp(variant: Variant): Promise<number> {
   const child = spawn(process.execPath, [...variantArgs[variant], server], {
     env: childEnv,
@@ -135,9 +149,13 @@ async function runHttp(variant: Variant): Promise<number> {
     connections: 20,
     duration: seconds,
   });
+  let report = "";
+  child.stdout.on("data", (chunk: Buffer) => (report += chunk.toString()));
   const exited = new Promise((resolve) => child.once("exit", resolve));
   child.kill("SIGTERM");
   await exited;
+  const { cpuSeconds } = JSON.parse(report.trim()) as { cpuSeconds: number };
+  httpCpuRuns[variant].push(result.requests.total / cpuSeconds);
   return result.requests.average;
 }
 
@@ -179,6 +197,19 @@ async function measure(run: (variant: Variant) => Promise<number>) {
   };
 }
 
+function cpuSummary(unit: string, runs: Record<Variant, number[]>) {
+  const none = median(runs.none);
+  const production = median(runs.production);
+  return {
+    unit,
+    none: Math.round(none),
+    production: Math.round(production),
+    ratio: round3(production / none),
+    pairedRatio: round3(median(runs.production.map((value, i) => value / runs.none[i]!))),
+    spread: [round3(Math.min(...runs.none) / none), round3(Math.max(...runs.none) / none)],
+  };
+}
+
 try {
   const mayhem = await measure(runMayhem);
   const http = await measure(runHttp);
@@ -199,19 +230,8 @@ try {
       blockedAtMessages,
       ...mayhem,
     },
-    mayhemCpu: {
-      unit: "msgs per CPU-second (all threads of the process)",
-      none: Math.round(median(mayhemCpuRuns.none)),
-      production: Math.round(median(mayhemCpuRuns.production)),
-      ratio: round3(median(mayhemCpuRuns.production) / median(mayhemCpuRuns.none)),
-      pairedRatio: round3(
-        median(mayhemCpuRuns.production.map((value, i) => value / mayhemCpuRuns.none[i]!)),
-      ),
-      spread: [
-        round3(Math.min(...mayhemCpuRuns.none) / median(mayhemCpuRuns.none)),
-        round3(Math.max(...mayhemCpuRuns.none) / median(mayhemCpuRuns.none)),
-      ],
-    },
+    mayhemCpu: cpuSummary("msgs per CPU-second (all threads of the process)", mayhemCpuRuns),
+    httpCpu: cpuSummary("requests per CPU-second of the server process (all threads)", httpCpuRuns),
     http: {
       unit: "requests/s",
       load: `autocannon, 20 connections, ${seconds} s`,

@@ -41,6 +41,11 @@ export class Heartbeat {
     return this.#seq;
   }
 
+  /** Milliseconds since the last beat: during a stall, how long the loop has been blocked so far. */
+  sinceLastBeatMs(): number {
+    return Number(process.hrtime.bigint() - this.#last) / 1e6;
+  }
+
   /** Stop beating. */
   stop(): void {
     if (this.#timer === undefined) return;

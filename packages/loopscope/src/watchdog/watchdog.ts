@@ -300,7 +300,7 @@ class WatchdogImpl implements Watchdog {
     const frames = renderFrames(stack.slice(0, EARLY_NOTICE_FRAMES), { indent: "    " });
     writeSync(
       2,
-      `loopscope: event loop blocked for over ${this.#options.slowMs} ms${task}, still blocked, at:\n${frames}\n`,
+      `loopscope: event loop blocked${task}, still blocked after ${Math.round(this.#heartbeat.sinceLastBeatMs())} ms, at:\n${frames}\n`,
     );
   }
 
