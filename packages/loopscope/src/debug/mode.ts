@@ -2,6 +2,7 @@ import { isMainThread } from "node:worker_threads";
 import { emit } from "../events/index.js";
 import type { TaskRef } from "../report/index.js";
 import {
+  contextTaskRefOfPromise,
   currentTask,
   promiseCreationFrames,
   setDebugTracking,
@@ -84,6 +85,7 @@ function turnOn(windowMs: number | undefined): void {
   const rejections = new RejectionMonitor({
     report: emit,
     taskOfPromise: taskRefOfPromise,
+    contextTaskOf: contextTaskRefOfPromise,
     creationOf: promiseCreationFrames,
   });
   blocking?.install();

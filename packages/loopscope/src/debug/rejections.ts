@@ -31,6 +31,8 @@ export interface RejectionMonitorOptions {
   readonly taskOfPromise?: (promise: object) => TaskRef | undefined;
   /** Where a promise was created, innermost first. */
   readonly creationOf?: (promise: object) => readonly Frame[] | undefined;
+  /** The task that was running when a promise was created. */
+  readonly contextTaskOf?: (promise: object) => TaskRef | undefined;
 }
 
 interface Pending {
@@ -141,6 +143,8 @@ export class RejectionMonitor {
           task.createdAt.length === 0 && createdAt !== undefined ? { ...task, createdAt } : task,
       };
     }
+    // The task it was created in: context even when its creation frames were sampled out.
+    const context = isPromise ? this.#options.contextTaskOf?.(promise) : undefined;
     return {
       type: "unhandled-rejection",
       time,
@@ -148,6 +152,7 @@ export class RejectionMonitor {
       error,
       stack: error.stack,
       ...(createdAt === undefined ? {} : { createdAt }),
+      ...(context === undefined ? {} : { task: context }),
     };
   }
 }

@@ -94,6 +94,7 @@ export function renderEvent(event: LoopscopeEvent): string {
         event.stack,
         event.task?.createdAt,
         "task created at:",
+        event.task,
       );
     case "unhandled-rejection":
       return block(
@@ -108,6 +109,8 @@ export function renderEvent(event: LoopscopeEvent): string {
         [],
         event.stack.length > 0 ? event.stack : event.error.stack,
         event.task.createdAt,
+        undefined,
+        event.task,
       );
     case "blocking-call":
       return block(
@@ -127,6 +130,8 @@ export function renderEvent(event: LoopscopeEvent): string {
         [],
         event.stack,
         event.task.createdAt,
+        undefined,
+        event.task,
       );
     default:
       return `loopscope: ${safeJson(event)}`;
@@ -139,11 +144,20 @@ function block(
   stack: readonly Frame[],
   createdAt?: readonly Frame[],
   createdLabel = "created at:",
+  task?: TaskRef,
 ): string {
   const lines = [`loopscope: ${headline}`, ...notes];
   if (stack.length > 0) lines.push(renderFrames(stack));
   if (createdAt !== undefined && createdAt.length > 0) {
     lines.push(`  ${createdLabel}`, renderFrames(createdAt));
+  } else if (task?.ancestorCreatedAt !== undefined) {
+    // Debug mode samples creation stacks under load: say so, and give the closest context.
+    const ancestor = task.ancestorCreatedAt;
+    const kin = ancestor.generations === 1 ? "parent" : "ancestor";
+    lines.push(
+      `  creation frames sampled out; ${kin} task ${ancestor.id} "${ancestor.name}" created at:`,
+      renderFrames(ancestor.createdAt),
+    );
   }
   return lines.join("\n");
 }

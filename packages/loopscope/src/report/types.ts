@@ -27,6 +27,16 @@ export interface TaskRef {
   readonly name: string;
   /** Where the task was created, innermost first; empty when not captured (sampled out under load). */
   readonly createdAt: readonly Frame[];
+  /**
+   * Only when `createdAt` is empty (sampled out): the nearest ancestor task whose creation
+   * frames were captured, and how many generations up it is (1: the parent).
+   */
+  readonly ancestorCreatedAt?: {
+    readonly id: number;
+    readonly name: string;
+    readonly generations: number;
+    readonly createdAt: readonly Frame[];
+  };
 }
 
 export type TaskState = "pending" | "running" | "done" | "failed" | "cancelled";

@@ -1,7 +1,8 @@
 import { displayPath, resolveStack } from "../report/index.js";
 import type { Awaiting, Frame } from "../report/types.js";
 import type { AwaitRecord } from "./debug-hooks.js";
-import { pendingAwaits, promiseCreation } from "./debug-hooks.js";
+import { pendingAwaits } from "./debug-hooks.js";
+import { creationOf } from "./promise-tags.js";
 import type { TaskImpl } from "./task.js";
 
 /** What one suspended async call waits on, resolved for a dump. */
@@ -159,7 +160,7 @@ export function describeAwait(
   const top = frames[0];
   if (top?.internal === true) return describeInternal(top);
   const awaited = record.awaited.deref();
-  const created = awaited === undefined ? undefined : promiseCreation.get(awaited);
+  const created = awaited === undefined ? undefined : creationOf(awaited);
   if (created !== undefined) {
     const creation = withoutHookFrames(resolveStack(created));
     const site = creation.find((f) => f.line > 0);

@@ -20,11 +20,13 @@ export const context: {
  * the task that ran until now. Time is charged to one task at a time (a child spawned
  * inside its parent's step takes its first step's time out of the parent's), and the
  * clock is read only when a task is involved, so code outside tasks pays nothing more.
+ *
+ * @param clockMs - `performance.now()`, if the caller read it just now.
  */
-export function switchTask(next: TaskImpl | undefined): void {
+export function switchTask(next: TaskImpl | undefined, clockMs?: number): void {
   const previous = context.current;
   if (previous === next) return;
-  const nowMs = performance.now();
+  const nowMs = clockMs ?? performance.now();
   if (previous !== undefined) previous.busyMs += nowMs - context.runningSinceMs;
   context.runningSinceMs = nowMs;
   context.current = next;

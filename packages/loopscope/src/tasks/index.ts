@@ -3,4 +3,9 @@ export type { Task, SpawnOptions } from "./task.js";
 export { snapshotTasks } from "./snapshot.js";
 export { setDebugTracking, isDebugTracking } from "./debug-hooks.js";
 export { watchPendingTasks, stopWatchingTasks } from "./never-resumes.js";
-export { taskRef, taskRefOfPromise, promiseCreationFrames } from "./debug-lookups.js";
+export {
+  taskRef,
+  taskRefOfPromise,
+  contextTaskRefOfPromise,
+  promiseCreationFrames,
+} from "./debug-lookups.js";

@@ -5,7 +5,7 @@ import { resolveAwaits } from "./await-view.js";
 import { context } from "./context.js";
 import { awaitSampler, debugStats } from "./debug-hooks.js";
 import type { TaskImpl } from "./task.js";
-import { creationSampler, registry } from "./task.js";
+import { creationSampler, debugCreationSampler, registry } from "./task.js";
 
 const NO_FRAMES: readonly Frame[] = Object.freeze([]);
 
@@ -38,9 +38,10 @@ export function snapshotTasks(): TaskDumpEvent {
     resources: countResources(),
   };
   if (unsampled > 0) dump.unsampled = unsampled;
+  const creation = context.debug ? debugCreationSampler : creationSampler;
   dump.sampling = {
-    creationOneIn: creationSampler.oneIn,
-    creationSkipped: creationSampler.skipped,
+    creationOneIn: creation.oneIn,
+    creationSkipped: creation.skipped,
     ...(context.debug
       ? {
           awaitOneIn: awaitSampler.oneIn,

@@ -4,6 +4,7 @@ import type { TaskState } from "../report/types.js";
 import { context, switchTask } from "./context.js";
 import type { PendingNode } from "./registry.js";
 import { PendingList } from "./registry.js";
+import { setOwnerTask } from "./promise-tags.js";
 import { StackSampler } from "./sampler.js";
 
 /**
@@ -64,15 +65,20 @@ const CREATION_FRAMES = 8;
 
 /**
  * Production mode's creation stacks: freely up to 1,000 a second (bursts of 200), then
- * 1 in 256. Debug mode captures every task's (failure reports and the dump need them).
+ * 1 in 256.
  */
 export const creationSampler = new StackSampler(1000, 200, 256);
 
+/**
+ * Debug mode's creation stacks: freely up to 20,000 a second (bursts of 2,000), then 1 in
+ * 8. A capture costs ~2 µs whatever its depth, and a service spawning 100k tasks a second
+ * would spend a fifth of its time on them; a failure report for a task sampled out names
+ * its nearest ancestor's creation instead (see `debug-lookups.ts`).
+ */
+export const debugCreationSampler = new StackSampler(10_000, 1_000, 16);
+
 /** Every task not yet settled, in creation order. */
 export const registry = new PendingList<TaskImpl>();
-
-/** Debug mode: the tasks whose promise is this one, to say an `await` waits on a task. */
-export const taskOfPromise = new WeakMap<object, TaskImpl>();
 
 /**
  * The never-resumes check hooks in here: `onPending` is called when a task stays pending
@@ -206,8 +212,9 @@ export class TaskImpl<T = unknown> implements Task<T>, PendingNode<TaskImpl> {
     registry.remove(this);
     this.inner = undefined;
     // Debug mode reports a failed task nobody awaited with where it was created
-    // (src/debug/); the task then lives only as long as its promise.
-    if (!(context.debug && outcome === Settled.Failed)) this.creation = undefined;
+    // (src/debug/), or, when that was sampled out, where its nearest ancestor was: so
+    // every task keeps its creation; it lives only as long as its promise and children.
+    if (!context.debug) this.creation = undefined;
     if (this.parent !== undefined) this.unlink(this.parent);
     const external = this.cancellation?.external;
     if (external !== undefined) {
@@ -301,7 +308,9 @@ export function spawn<T>(
   const nowMs = performance.now();
   const task = new TaskImpl<T>(nextId++, name, parent, nowMs);
   const debug = context.debug;
-  if (debug || creationSampler.take(nowMs)) task.creation = captureStack(spawn, CREATION_FRAMES);
+  if ((debug ? debugCreationSampler : creationSampler).take(nowMs)) {
+    task.creation = captureStack(spawn, CREATION_FRAMES);
+  }
   registry.add(task);
   if (parent !== undefined) {
     task.link(parent);
@@ -322,7 +331,7 @@ export function spawn<T>(
   // The first step runs now; debug mode counts and times it like the later ones.
   if (debug) {
     task.steps = 1;
-    switchTask(task);
+    switchTask(task, nowMs);
   } else {
     context.current = task;
   }
@@ -347,7 +356,8 @@ export function spawn<T>(
     context.quiet = true;
     task.promise = settleWith(task, inner);
     context.quiet = false;
-    if (context.debug) taskOfPromise.set(task.promise, task);
+    // Debug mode: so an `await` on it says it waits on this task, and a failure names it.
+    if (context.debug) setOwnerTask(task.promise, task);
     if (!lifecycle.watching) lifecycle.onPending?.();
   } else {
     task.finish(Settled.Done);
