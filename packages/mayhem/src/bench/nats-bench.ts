@@ -15,6 +15,7 @@ import {
   freshBenchNames,
   measureRawNatsCeiling,
 } from "./nats-raw.js";
+import { checkBenchCounts, median, round } from "./figures.js";
 
 export interface NatsBenchOptions {
   /** NATS server URL with JetStream. */
@@ -147,14 +148,6 @@ export async function measureNatsRun(
   }
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-const round = (value: number, digits: number): number => Number(value.toFixed(digits));
-
 /**
  * The benchmark on NATS JetStream: Mayhem handling N stored messages with the
  * memory bench's semantics, against the ceiling measured in the same run, the
@@ -163,12 +156,7 @@ const round = (value: number, digits: number): number => Number(value.toFixed(di
  */
 export async function runNatsBench(options: NatsBenchOptions): Promise<NatsBenchResult> {
   const { servers, messages, runs = 1, seed = 0 } = options;
-  if (!Number.isInteger(messages) || messages < 1) {
-    throw new TypeError(`messages must be an integer >= 1, got ${String(messages)}`);
-  }
-  if (!Number.isInteger(runs) || runs < 1) {
-    throw new TypeError(`runs must be an integer >= 1, got ${String(runs)}`);
-  }
+  checkBenchCounts(messages, runs);
   const prefetch = natsBrokerDefaults.prefetch;
   const ceilingRun = (count: number): Promise<number> =>
     measureRawNatsCeiling({ servers, count, prefetch, make: payloads(seed) }).then(

@@ -6,6 +6,7 @@ import { defaultConfig } from "../config/index.js";
 import { silentLogger } from "../log/index.js";
 import type { DeliveryHandler, DeliveryOutcome } from "../service/index.js";
 import { runService, yieldSleeper } from "../service/index.js";
+import { checkBenchCounts, median, round } from "./figures.js";
 
 export interface BenchOptions {
   /** Messages published per run. */
@@ -121,14 +122,6 @@ export async function measureRun(messages: number, seed: number, mode: Mode): Pr
   };
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-const round = (value: number, digits: number): number => Number(value.toFixed(digits));
-
 /**
  * The benchmark, with the Python reference's `--bench` semantics: exactly N
  * messages published as fast as possible (one yield each), every sleep a
@@ -139,12 +132,7 @@ const round = (value: number, digits: number): number => Number(value.toFixed(di
  */
 export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const { messages, runs = 1, seed = 0 } = options;
-  if (!Number.isInteger(messages) || messages < 1) {
-    throw new TypeError(`messages must be an integer >= 1, got ${String(messages)}`);
-  }
-  if (!Number.isInteger(runs) || runs < 1) {
-    throw new TypeError(`runs must be an integer >= 1, got ${String(runs)}`);
-  }
+  checkBenchCounts(messages, runs);
   const warmup = options.warmupMessages ?? Math.min(Math.ceil(messages / 10), 20_000);
   if (warmup > 0) {
     await measureRun(warmup, seed, "real");
