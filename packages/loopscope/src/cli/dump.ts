@@ -1,6 +1,7 @@
+import { existsSync } from "node:fs";
 import { readFile, unlink } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import { dumpFilePaths } from "../lifecycle/index.js";
+import { dumpFilePaths, onMarkerPath } from "../lifecycle/index.js";
 import { EXIT } from "./exit-codes.js";
 
 /** Options of `loopscope dump`. */
@@ -76,6 +77,8 @@ function processExists(pid: number): true | number {
  * they cannot be read (other systems, other users), assume it was.
  */
 async function looksWithoutLoopscope(pid: number): Promise<boolean> {
+  // A program that turned loopscope on itself (`start()`) leaves a marker while it is on.
+  if (existsSync(onMarkerPath(pid))) return false;
   let cmdline: string;
   let environ: string;
   try {

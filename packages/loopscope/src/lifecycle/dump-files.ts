@@ -13,6 +13,15 @@ export function dumpFilePaths(pid: number = process.pid): { text: string; json: 
 }
 
 /**
+ * `<tmpdir>/loopscope-<pid>.on`: present while loopscope is on in process `pid` (its SIGUSR2
+ * handler installed), so `loopscope dump` can tell a program that calls `start()` itself
+ * from one that SIGUSR2 would terminate.
+ */
+export function onMarkerPath(pid: number = process.pid): string {
+  return join(tmpdir(), `loopscope-${pid}.on`);
+}
+
+/**
  * Write `content` to `path` atomically: a reader sees the old file or the whole new one.
  * The temporary file is created exclusively (`wx`), so a planted file or symlink in the
  * shared temporary directory is never written through; rename replaces a link, not its target.

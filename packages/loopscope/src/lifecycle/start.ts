@@ -1,3 +1,4 @@
+import { unlinkSync, writeFileSync } from "node:fs";
 import type { LoopscopeConfig } from "../config/index.js";
 import { DEFAULT_CONFIG, configFromEnv } from "../config/index.js";
 import { configureEvents, emit, flushEvents } from "../events/index.js";
@@ -7,7 +8,7 @@ import { setDebug } from "../debug/index.js";
 import { startMetrics } from "../metrics/index.js";
 import { snapshotTasks, stopWatchingTasks } from "../tasks/index.js";
 import { startWatchdog } from "../watchdog/index.js";
-import { dumpFilePaths, writeFileAtomic } from "./dump-files.js";
+import { dumpFilePaths, onMarkerPath, writeFileAtomic } from "./dump-files.js";
 
 /** Something started with loopscope that must be stopped with it (watchdog, metrics). */
 interface Stoppable {
@@ -53,6 +54,7 @@ export function start(config?: Partial<LoopscopeConfig>): boolean {
   // Node's default for SIGUSR2 is to terminate: this listener replaces it. Signal
   // listeners do not keep the process alive.
   process.on("SIGUSR2", onDumpSignal);
+  markOn();
 
   const services: Stoppable[] = [];
   try {
@@ -80,6 +82,7 @@ export async function stop(): Promise<void> {
   if (current === undefined) return;
   running = undefined;
   process.removeListener("SIGUSR2", current.onDumpSignal);
+  markOff();
   if (current.config.debug) setDebug(false);
   stopWatchingTasks();
   await Promise.allSettled(current.services.map((service) => service.stop()));
@@ -128,4 +131,23 @@ export async function writeDump(): Promise<WrittenDump> {
 function warnOnce(what: string, error: unknown): void {
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`loopscope: could not start the ${what}: ${message}\n`);
+}
+
+/** Leave the marker `loopscope dump` looks for; a missing one only costs the user `--force`. */
+function markOn(): void {
+  try {
+    writeFileSync(onMarkerPath(), `${process.pid}\n`, { mode: 0o600 });
+    process.on("exit", markOff);
+  } catch {
+    // An unwritable temporary directory must not stop the application.
+  }
+}
+
+function markOff(): void {
+  process.removeListener("exit", markOff);
+  try {
+    unlinkSync(onMarkerPath());
+  } catch {
+    // Already gone.
+  }
 }

@@ -108,6 +108,21 @@ describe("loopscope dump", () => {
     assert.equal((await app.finished).signal, "SIGTERM");
   });
 
+  it("dumps a process that turned loopscope on itself with start(), without --force", async () => {
+    const app = start(process.execPath, [fixture("pending-tasks.js"), "start"], {
+      env: cleanEnv(),
+    });
+    try {
+      const [, pid] = await app.waitForStdout(/ready (\d+)/);
+      const text = await loopscope(["dump", pid!]);
+      assert.equal(text.code, 0, text.stderr);
+      assert.match(text.stdout, /handle cattle-cd34/);
+    } finally {
+      app.child.kill("SIGTERM");
+    }
+    assert.equal((await app.finished).signal, "SIGTERM");
+  });
+
   it("refuses to signal a Node process that does not run loopscope (SIGUSR2 would kill it)", async () => {
     const app = start(process.execPath, ["-e", "console.log('up'); setInterval(() => {}, 1000)"], {
       env: cleanEnv(),
