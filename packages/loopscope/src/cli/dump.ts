@@ -1,7 +1,7 @@
-import { existsSync } from "node:fs";
+import { readFileSync, unlinkSync } from "node:fs";
 import { readFile, unlink } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import { dumpFilePaths, onMarkerPath } from "../lifecycle/index.js";
+import { dumpFilePaths, onMarkerPath, processStartTicks } from "../lifecycle/index.js";
 import { EXIT } from "./exit-codes.js";
 
 /** Options of `loopscope dump`. */
@@ -78,7 +78,7 @@ function processExists(pid: number): true | number {
  */
 async function looksWithoutLoopscope(pid: number): Promise<boolean> {
   // A program that turned loopscope on itself (`start()`) leaves a marker while it is on.
-  if (existsSync(onMarkerPath(pid))) return false;
+  if (hasCurrentMarker(pid)) return false;
   let cmdline: string;
   let environ: string;
   try {
@@ -94,6 +94,32 @@ async function looksWithoutLoopscope(pid: number): Promise<boolean> {
     .find((entry) => entry.startsWith("NODE_OPTIONS="))
     ?.split(/\s+/);
   return !preloadsLoopscope(cmdline.split("\0")) && !preloadsLoopscope(nodeOptions ?? []);
+}
+
+/**
+ * Whether process `pid` left a marker that is still its own: a marker whose start time is
+ * not this process's was left by an earlier process with the same pid (killed before it
+ * could remove it), and is removed rather than trusted.
+ */
+function hasCurrentMarker(pid: number): boolean {
+  const marker = onMarkerPath(pid);
+  let content: string;
+  try {
+    content = readFileSync(marker, "utf8");
+  } catch {
+    return false;
+  }
+  const writtenStart = content.trim().split(" ")[1];
+  const actualStart = processStartTicks(pid);
+  if (writtenStart === undefined || actualStart === undefined || writtenStart === actualStart) {
+    return true;
+  }
+  try {
+    unlinkSync(marker);
+  } catch {
+    // Someone else's file, or gone already: it is ignored either way.
+  }
+  return false;
 }
 
 /** `--import X`, `--import=X`, `--require X`, `-r X` where X names loopscope. */

@@ -1,4 +1,6 @@
+import { accessSync, constants, statSync } from "node:fs";
 import { isIP } from "node:net";
+import { dirname, resolve } from "node:path";
 import { LoopscopeConfigError } from "./errors.js";
 
 /** Everything the preload and `start()` need, read from the environment or passed in. */
@@ -33,7 +35,7 @@ const DEFAULT_STATSD_PREFIX = "loopscope.";
  * | --- | --- | --- |
  * | `LOOPSCOPE_DEBUG` | `1`/`0`/`true`/`false` | `0` |
  * | `LOOPSCOPE_SLOW_MS` | positive integer | `100` |
- * | `LOOPSCOPE_EVENTS` | file path | none |
+ * | `LOOPSCOPE_EVENTS` | path of a file that can be appended to (created if missing) | none |
  * | `LOOPSCOPE_STATSD` | `host:port` | none |
  * | `LOOPSCOPE_STATSD_PREFIX` | string | `loopscope.` |
  * | `LOOPSCOPE_PROMETHEUS` | `host:port`, loopback host unless `LOOPSCOPE_PROMETHEUS_ALLOW_REMOTE=1` | none |
@@ -55,7 +57,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): LoopscopeCo
     metricsIntervalMs:
       readPositiveInteger(env, "LOOPSCOPE_METRICS_INTERVAL_MS") ?? DEFAULT_CONFIG.metricsIntervalMs,
   };
-  const eventsFile = read(env, "LOOPSCOPE_EVENTS");
+  const eventsFile = readWritableFile(env, "LOOPSCOPE_EVENTS");
   if (eventsFile !== undefined) config.eventsFile = eventsFile;
   const statsd = readHostPort(env, "LOOPSCOPE_STATSD");
   if (statsd !== undefined) {
@@ -108,6 +110,36 @@ function readPositiveInteger(env: NodeJS.ProcessEnv, name: string): number | und
     throw new LoopscopeConfigError(name, value, "a positive integer");
   }
   return parsed;
+}
+
+/**
+ * A path loopscope can append to: an existing writable file, or a new file in a writable
+ * folder. Checked up front because events lost to a typo would only show when needed most.
+ */
+function readWritableFile(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = read(env, name);
+  if (value === undefined) return undefined;
+  const path = resolve(value);
+  let stats;
+  try {
+    stats = statSync(path, { throwIfNoEntry: false });
+  } catch (err) {
+    throw new LoopscopeConfigError(name, value, `a writable file path (${errorCode(err)})`);
+  }
+  if (stats?.isDirectory() === true) {
+    throw new LoopscopeConfigError(name, value, "a file path, not a folder");
+  }
+  try {
+    accessSync(stats === undefined ? dirname(path) : path, constants.W_OK);
+  } catch (err) {
+    const what = stats === undefined ? "in an existing, writable folder" : "writable";
+    throw new LoopscopeConfigError(name, value, `a file path ${what} (${errorCode(err)})`);
+  }
+  return value;
+}
+
+function errorCode(err: unknown): string {
+  return (err as NodeJS.ErrnoException).code ?? String(err);
 }
 
 function readHostPort(

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { rename, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,6 +20,21 @@ export function dumpFilePaths(pid: number = process.pid): { text: string; json: 
  */
 export function onMarkerPath(pid: number = process.pid): string {
   return join(tmpdir(), `loopscope-${pid}.on`);
+}
+
+/**
+ * When process `pid` started, in clock ticks since boot (`/proc/<pid>/stat`, field 22), or
+ * undefined where that cannot be read (not Linux, no such process). A pid is reused once its
+ * process is gone; the pair (pid, start) is not, so a marker carries both.
+ */
+export function processStartTicks(pid: number = process.pid): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name (field 2) is parenthesised and may hold spaces: count from after it.
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
 }
 
 /**

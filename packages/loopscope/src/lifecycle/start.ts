@@ -8,7 +8,7 @@ import { setDebug } from "../debug/index.js";
 import { startMetrics } from "../metrics/index.js";
 import { snapshotTasks, stopWatchingTasks } from "../tasks/index.js";
 import { startWatchdog } from "../watchdog/index.js";
-import { dumpFilePaths, onMarkerPath, writeFileAtomic } from "./dump-files.js";
+import { dumpFilePaths, onMarkerPath, processStartTicks, writeFileAtomic } from "./dump-files.js";
 
 /** Something started with loopscope that must be stopped with it (watchdog, metrics). */
 interface Stoppable {
@@ -136,7 +136,11 @@ function warnOnce(what: string, error: unknown): void {
 /** Leave the marker `loopscope dump` looks for; a missing one only costs the user `--force`. */
 function markOn(): void {
   try {
-    writeFileSync(onMarkerPath(), `${process.pid}\n`, { mode: 0o600 });
+    // A process killed by a signal leaves its marker behind: the start time tells
+    // `loopscope dump` whether a later process with the same pid is the one that wrote it.
+    writeFileSync(onMarkerPath(), `${process.pid} ${processStartTicks() ?? ""}\n`, {
+      mode: 0o600,
+    });
     process.on("exit", markOff);
   } catch {
     // An unwritable temporary directory must not stop the application.

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
+import { existsSync, writeFileSync } from "node:fs";
 import { constants } from "node:os";
 import { before, describe, it } from "node:test";
+import { onMarkerPath } from "../../src/lifecycle/index.js";
 import { assertBuilt, cleanEnv, cliMain, fixture, run, start } from "../fixtures/child-process.js";
 
 const loopscope = (args: readonly string[], env: NodeJS.ProcessEnv = cleanEnv()) =>
@@ -133,6 +135,26 @@ describe("loopscope dump", () => {
       assert.equal(result.code, 5);
       assert.match(result.stderr, /does not seem to run loopscope/);
       assert.equal(app.child.exitCode, null);
+    } finally {
+      app.child.kill("SIGTERM");
+    }
+    assert.equal((await app.finished).signal, "SIGTERM");
+  });
+
+  it("does not trust a marker left by an earlier process with the same pid", async () => {
+    const app = start(process.execPath, ["-e", "console.log('up'); setInterval(() => {}, 1000)"], {
+      env: cleanEnv(),
+    });
+    const pid = app.child.pid ?? 0;
+    try {
+      await app.waitForStdout(/up/);
+      // What a loopscope process killed by a signal leaves: its pid, and a start time not this one's.
+      writeFileSync(onMarkerPath(pid), `${pid} 1\n`);
+      const result = await loopscope(["dump", String(pid)]);
+      assert.equal(result.code, 5);
+      assert.match(result.stderr, /does not seem to run loopscope/);
+      assert.equal(app.child.exitCode, null);
+      assert.equal(existsSync(onMarkerPath(pid)), false);
     } finally {
       app.child.kill("SIGTERM");
     }

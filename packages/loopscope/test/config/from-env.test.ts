@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
 import { LoopscopeConfigError, configFromEnv } from "../../src/config/index.js";
 
 /** Assert that `env` is refused with a message naming `variable` and the value. */
@@ -17,6 +20,10 @@ function assertRefused(env: NodeJS.ProcessEnv, variable: string, message: string
 }
 
 describe("configFromEnv", () => {
+  const folder = mkdtempSync(join(tmpdir(), "loopscope-config-"));
+  const eventsFile = join(folder, "events.jsonl");
+  after(() => rmSync(folder, { recursive: true, force: true }));
+
   it("has defaults for an empty environment", () => {
     assert.deepEqual(configFromEnv({}), { debug: false, slowMs: 100, metricsIntervalMs: 10_000 });
   });
@@ -26,7 +33,7 @@ describe("configFromEnv", () => {
       configFromEnv({
         LOOPSCOPE_DEBUG: "1",
         LOOPSCOPE_SLOW_MS: "50",
-        LOOPSCOPE_EVENTS: "/var/log/loopscope.jsonl",
+        LOOPSCOPE_EVENTS: eventsFile,
         LOOPSCOPE_STATSD: "statsd.internal:8125",
         LOOPSCOPE_STATSD_PREFIX: "mayhem.",
         LOOPSCOPE_PROMETHEUS: "127.0.0.1:9464",
@@ -35,7 +42,7 @@ describe("configFromEnv", () => {
       {
         debug: true,
         slowMs: 50,
-        eventsFile: "/var/log/loopscope.jsonl",
+        eventsFile,
         statsd: { host: "statsd.internal", port: 8125, prefix: "mayhem." },
         prometheus: { host: "127.0.0.1", port: 9464 },
         metricsIntervalMs: 5000,
@@ -114,6 +121,20 @@ describe("configFromEnv", () => {
       { LOOPSCOPE_PROMETHEUS: "127.0.0.1:9464", LOOPSCOPE_PROMETHEUS_ALLOW_REMOTE: "sure" },
       "LOOPSCOPE_PROMETHEUS_ALLOW_REMOTE",
       'LOOPSCOPE_PROMETHEUS_ALLOW_REMOTE must be 1, 0, true or false, got "sure"',
+    );
+  });
+
+  it("refuses a LOOPSCOPE_EVENTS that cannot be appended to, naming the variable", () => {
+    const missing = join(folder, "no-such-folder", "events.jsonl");
+    assertRefused(
+      { LOOPSCOPE_EVENTS: missing },
+      "LOOPSCOPE_EVENTS",
+      `LOOPSCOPE_EVENTS must be a file path in an existing, writable folder (ENOENT), got ${JSON.stringify(missing)}`,
+    );
+    assertRefused(
+      { LOOPSCOPE_EVENTS: folder },
+      "LOOPSCOPE_EVENTS",
+      `LOOPSCOPE_EVENTS must be a file path, not a folder, got ${JSON.stringify(folder)}`,
     );
   });
 });
