@@ -3,7 +3,8 @@
  * `fs.*Sync`, `child_process.*Sync`, `zlib.*Sync`, `crypto.*Sync` and `Atomics.wait`
  * are wrapped so each call after start-up is timed and reported as a `blocking-call`
  * event naming the call line (rate-limited per call site). Start-up is exempt, as with
- * Node's `--trace-sync-io`: before the loop's first turn, and module top-level code.
+ * Node's `--trace-sync-io`: before the event loop has started
+ * (`performance.nodeTiming.loopStart` is -1 until then), and module top-level code.
  *
  * The wrappers replace the functions on the modules' export objects, then
  * `syncBuiltinESMExports()` makes ESM named imports (`import { readFileSync } from
@@ -17,6 +18,7 @@ import zlib from "node:zlib";
 import type { BlockingCallEvent, TaskRef } from "../report/index.js";
 import { framesOfSites, inspectCaller } from "./call-site.js";
 import { SiteLimiter } from "./site-limiter.js";
+import type { OnTimedCall } from "./slow-callbacks.js";
 
 /** A function on a module object, as patched. */
 type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
@@ -37,7 +39,15 @@ export interface BlockingCallMonitorOptions {
   readonly windowMs?: number;
   /** Call sites remembered for rate limiting (default 1,000). */
   readonly maxSites?: number;
-  /** Treat the loop as already started (tests that install after start-up). */
+  /**
+   * Called after every timed call, reported or not (rate limiting, module loading), but
+   * not loopscope's own: the slow-callback attribution (`slow-callbacks.ts`).
+   */
+  readonly onTimedCall?: OnTimedCall;
+  /**
+   * Treat the loop as already started (tests). Otherwise it has started once
+   * `performance.nodeTiming.loopStart` is set.
+   */
   readonly loopStarted?: boolean;
 }
 
@@ -85,10 +95,11 @@ function syncFunctionKeys(owner: object): string[] {
 export class BlockingCallMonitor {
   readonly #report: (event: BlockingCallEvent) => void;
   readonly #currentTask: () => TaskRef | undefined;
+  readonly #onTimedCall: OnTimedCall | undefined;
   readonly #limiter: SiteLimiter;
   readonly #patched: Patched[] = [];
+  /** Once true, stays true: the loop starts once per thread. */
   #loopStarted: boolean;
-  #startup: NodeJS.Immediate | undefined;
   /** Wrapped calls in progress (or a report being built): nested calls pass straight through. */
   #depth = 0;
   #active = false;
@@ -96,6 +107,7 @@ export class BlockingCallMonitor {
   constructor(options: BlockingCallMonitorOptions) {
     this.#report = options.report;
     this.#currentTask = options.currentTask ?? (() => undefined);
+    this.#onTimedCall = options.onTimedCall;
     this.#limiter = new SiteLimiter({
       windowMs: options.windowMs ?? 10_000,
       maxSites: options.maxSites ?? 1_000,
@@ -107,17 +119,18 @@ export class BlockingCallMonitor {
     return this.#active;
   }
 
+  /** Milliseconds between two reports from the same call site; settable while installed. */
+  get windowMs(): number {
+    return this.#limiter.windowMs;
+  }
+
+  set windowMs(windowMs: number) {
+    this.#limiter.windowMs = windowMs;
+  }
+
   install(): void {
     if (this.#active) return;
     this.#active = true;
-    if (!this.#loopStarted) {
-      // The first turn of the loop ends start-up (Node's --trace-sync-io does the same).
-      this.#startup = setImmediate(() => {
-        this.#startup = undefined;
-        this.#loopStarted = true;
-      });
-      this.#startup.unref();
-    }
     for (const [prefix, owner] of MODULES) {
       for (const key of syncFunctionKeys(owner)) this.#patch(owner, key, `${prefix}.${key}`);
     }
@@ -128,14 +141,23 @@ export class BlockingCallMonitor {
   uninstall(): void {
     if (!this.#active) return;
     this.#active = false;
-    if (this.#startup !== undefined) clearImmediate(this.#startup);
-    this.#startup = undefined;
     for (const { owner, key, original, wrapper } of this.#patched.splice(0)) {
       // Someone wrapped ours since: leave theirs in place; ours passes through when inactive.
       if (owner[key] === wrapper) owner[key] = original;
     }
     this.#limiter.clear();
     syncBuiltinESMExports();
+  }
+
+  /**
+   * Start-up ends when the event loop starts. `loopStart` is -1 until then, and set for
+   * good once it has: right whether debug mode was turned on by the preload (before the
+   * loop) or through the API in a program already running. (Waiting for a first
+   * `setImmediate` instead would exempt everything up to the next check phase.)
+   */
+  #hasLoopStarted(): boolean {
+    if (!this.#loopStarted && performance.nodeTiming.loopStart > 0) this.#loopStarted = true;
+    return this.#loopStarted;
   }
 
   #patch(target: object, key: string, call: string): void {
@@ -152,7 +174,7 @@ export class BlockingCallMonitor {
     const monitor = this;
     const exempt = EXEMPT[call];
     const wrapper = function (this: unknown, ...args: unknown[]): unknown {
-      if (!monitor.#active || !monitor.#loopStarted || monitor.#depth > 0) {
+      if (!monitor.#active || !monitor.#hasLoopStarted() || monitor.#depth > 0) {
         return Reflect.apply(original, this, args);
       }
       if (exempt?.(args) === true) return Reflect.apply(original, this, args);
@@ -161,9 +183,9 @@ export class BlockingCallMonitor {
       try {
         return Reflect.apply(original, this, args);
       } finally {
-        const durationMs = performance.now() - startedAt;
+        const endMs = performance.now();
         try {
-          monitor.#onCall(call, durationMs, wrapper);
+          monitor.#onCall(call, endMs - startedAt, endMs, wrapper);
         } catch {
           // loopscope never throws into the application.
         } finally {
@@ -175,9 +197,12 @@ export class BlockingCallMonitor {
     return wrapper;
   }
 
-  #onCall(call: string, durationMs: number, wrapper: AnyFunction): void {
+  #onCall(call: string, durationMs: number, endMs: number, wrapper: AnyFunction): void {
     const caller = inspectCaller(wrapper);
-    if (caller.duringModuleLoad || caller.ownCall) return;
+    if (caller.ownCall) return;
+    // A long call blocks the loop whether it is reported or not.
+    this.#onTimedCall?.(call, durationMs, endMs, caller.sites);
+    if (caller.duringModuleLoad) return;
     const count = this.#limiter.hit(caller.key ?? call);
     if (count === undefined) return;
     const task = this.#currentTask();

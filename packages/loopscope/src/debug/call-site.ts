@@ -8,7 +8,7 @@ import { isInternalFile, isLoopscopeFile, parseStack } from "../report/index.js"
 import type { Frame } from "../report/index.js";
 
 /** The subset of V8's call-site API used here. */
-interface V8CallSite {
+export interface V8CallSite {
   getFileName(): string | null | undefined;
   getLineNumber(): number | null;
   getColumnNumber(): number | null;

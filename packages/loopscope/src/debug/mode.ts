@@ -1,5 +1,5 @@
 import { isMainThread } from "node:worker_threads";
-import { emit } from "../events/index.js";
+import { emit, onEvent } from "../events/index.js";
 import type { TaskRef } from "../report/index.js";
 import {
   contextTaskRefOfPromise,
@@ -11,18 +11,22 @@ import {
 } from "../tasks/index.js";
 import { BlockingCallMonitor } from "./blocking-calls.js";
 import { RejectionMonitor } from "./rejections.js";
+import { SlowCallbackMonitor } from "./slow-callbacks.js";
 
 /** Options of {@link setDebug}. */
 export interface DebugOptions {
   /**
    * Milliseconds between two `blocking-call` reports from the same call site; calls in
-   * between are counted into the next report. Default 10,000.
+   * between are counted into the next report. Default 10,000. Given while debug mode is
+   * already on, it replaces the current window (at once, for every call site); left out,
+   * the current window stays.
    */
   readonly blockingCallWindowMs?: number;
 }
 
 interface DebugState {
   readonly blocking: BlockingCallMonitor | undefined;
+  readonly slowCallbacks: SlowCallbackMonitor | undefined;
   readonly rejections: RejectionMonitor;
 }
 
@@ -42,8 +46,16 @@ function currentTaskRef(): TaskRef | undefined {
  * - blocking synchronous calls (`fs.*Sync`, `child_process.*Sync`, `zlib.*Sync`,
  *   `crypto.*Sync`, `Atomics.wait`) on the main thread after start-up are reported as
  *   `blocking-call` events with their call line, rate-limited per call site;
+ * - a `loop-blocked` report the watchdog could not see into (no stack, no task) is
+ *   followed by a `slow-callback` event naming the line and the task of a blocking call
+ *   that took at least half of that stall;
  * - the tasks' debug tracking is on (await lines of every pending async call).
  * Off: every wrapper and hook is removed; nothing is left to cost anything.
+ *
+ * Calling it again while on applies the options given (`setDebug(true, {
+ * blockingCallWindowMs: 1000 })` changes the window of a debug mode already on) and keeps
+ * everything else as it is. Turning it off forgets the options: the next `setDebug(true)`
+ * starts from the defaults.
  *
  * @throws TypeError when `on` is not a boolean or an option is invalid.
  * @example
@@ -72,13 +84,23 @@ export function isDebug(): boolean {
 }
 
 function turnOn(windowMs: number | undefined): void {
-  if (state !== undefined) return;
+  if (state !== undefined) {
+    // Already on: apply what was asked for now (the monitors stay, with their state).
+    if (windowMs !== undefined && state.blocking !== undefined) {
+      state.blocking.windowMs = windowMs;
+    }
+    return;
+  }
   setDebugTracking(true);
   // A worker's own synchronous calls do not block the main loop.
+  const slowCallbacks = isMainThread
+    ? new SlowCallbackMonitor({ report: emit, subscribe: onEvent })
+    : undefined;
   const blocking = isMainThread
     ? new BlockingCallMonitor({
         report: emit,
         currentTask: currentTaskRef,
+        ...(slowCallbacks === undefined ? {} : { onTimedCall: slowCallbacks.record }),
         ...(windowMs === undefined ? {} : { windowMs }),
       })
     : undefined;
@@ -88,9 +110,10 @@ function turnOn(windowMs: number | undefined): void {
     contextTaskOf: contextTaskRefOfPromise,
     creationOf: promiseCreationFrames,
   });
+  slowCallbacks?.install();
   blocking?.install();
   rejections.install();
-  state = { blocking, rejections };
+  state = { blocking, slowCallbacks, rejections };
 }
 
 function turnOff(): void {
@@ -98,6 +121,7 @@ function turnOff(): void {
   if (current === undefined) return;
   state = undefined;
   current.blocking?.uninstall();
+  current.slowCallbacks?.uninstall();
   current.rejections.uninstall();
   setDebugTracking(false);
 }

@@ -21,7 +21,7 @@ interface SiteState {
 export class SiteLimiter {
   readonly #sites = new Map<string, SiteState>();
   readonly #maxSites: number;
-  readonly #windowMs: number;
+  #windowMs: number;
   readonly #now: () => number;
   #forgotten = 0;
 
@@ -31,14 +31,26 @@ export class SiteLimiter {
         `SiteLimiter: maxSites must be a positive integer, got ${String(options.maxSites)}`,
       );
     }
-    if (!Number.isFinite(options.windowMs) || options.windowMs < 0) {
-      throw new TypeError(
-        `SiteLimiter: windowMs must be a non-negative number, got ${String(options.windowMs)}`,
-      );
-    }
+    checkWindow(options.windowMs);
     this.#maxSites = options.maxSites;
     this.#windowMs = options.windowMs;
     this.#now = options.now ?? (() => performance.now());
+  }
+
+  /** Milliseconds between two reports from the same site. */
+  get windowMs(): number {
+    return this.#windowMs;
+  }
+
+  /**
+   * A new window, for every site from the next call on (sites already seen keep their
+   * last report time and their count of suppressed calls).
+   *
+   * @throws TypeError when it is not a non-negative number.
+   */
+  set windowMs(windowMs: number) {
+    checkWindow(windowMs);
+    this.#windowMs = windowMs;
   }
 
   /**
@@ -84,5 +96,13 @@ export class SiteLimiter {
       this.#forgotten++;
       return;
     }
+  }
+}
+
+function checkWindow(windowMs: number): void {
+  if (!Number.isFinite(windowMs) || windowMs < 0) {
+    throw new TypeError(
+      `SiteLimiter: windowMs must be a non-negative number, got ${String(windowMs)}`,
+    );
   }
 }

@@ -23,7 +23,9 @@ export interface Frame {
 
 /** A task as events refer to it. */
 export interface TaskRef {
+  /** The task's id, unique in the process (as `cancelTask(id)` takes it). */
   readonly id: number;
+  /** The name it was spawned with, e.g. `handle cattle-ab12`. */
   readonly name: string;
   /** Where the task was created, innermost first; empty when not captured (sampled out under load). */
   readonly createdAt: readonly Frame[];
@@ -39,6 +41,10 @@ export interface TaskRef {
   };
 }
 
+/**
+ * Where a task is in its life: `pending` (waiting), `running` (on the loop now), then one of
+ * `done`, `failed` or `cancelled` (its signal aborted and it settled with the abort).
+ */
 export type TaskState = "pending" | "running" | "done" | "failed" | "cancelled";
 
 /** What a pending task waits on now. */
@@ -51,13 +57,23 @@ export interface Awaiting {
   readonly sinceMs: number;
 }
 
+/**
+ * One pending task (or, in debug mode, one async call outside any task) at the moment of a
+ * dump: plain data, copied, safe to keep.
+ */
 export interface TaskSnapshot {
+  /** The task's id; 0 for an async call outside any task (debug mode), which has none. */
   readonly id: number;
+  /** The task's name; `async <function>` for an async call outside any task. */
   readonly name: string;
   readonly state: TaskState;
+  /** Milliseconds since the task was created (for an untracked call: since its await). */
   readonly ageMs: number;
+  /** The task it was spawned under, if any. */
   readonly parentId?: number;
+  /** Where the task was created, innermost first; empty when not captured (sampled out under load). */
   readonly createdAt: readonly Frame[];
+  /** What it waits on now: the whole await in debug mode, a coarser view in production mode. */
   readonly awaiting?: Awaiting;
   /** Cancellation was requested and the task has not settled yet. */
   readonly cancelRequested?: boolean;
@@ -82,54 +98,73 @@ interface EventBase {
   readonly pid: number;
 }
 
+/** The loop did not turn for longer than the threshold (`LOOPSCOPE_SLOW_MS`): the watchdog's report. */
 export interface LoopBlockedEvent extends EventBase {
   readonly type: "loop-blocked";
+  /** How long the loop was blocked, measured when it turned again. */
   readonly durationMs: number;
   /** The stack of the blocking code, captured while it blocked; empty when nothing could be captured. */
   readonly stack: readonly Frame[];
   /** Why `stack` may be missing or late, e.g. `captured after the block ended (native call)`. */
   readonly note?: string;
+  /** The task that was running when the loop blocked, if any. */
   readonly task?: TaskRef;
   /** Blocks at the same place coalesced into this report. */
   readonly count: number;
 }
 
+/** A promise rejected and nobody handled it (Node's `unhandledRejection`). */
 export interface UnhandledRejectionEvent extends EventBase {
   readonly type: "unhandled-rejection";
   readonly error: ErrorInfo;
+  /** The error's own stack (as `error.stack`), innermost first. */
   readonly stack: readonly Frame[];
   /** Where the failed work was created, across async boundaries (debug mode). */
   readonly createdAt?: readonly Frame[];
+  /** The task the rejected promise belonged to, if any. */
   readonly task?: TaskRef;
 }
 
+/** A task failed and nobody awaited or handled its result (asyncio's "Task exception was never retrieved"). */
 export interface TaskExceptionNeverRetrievedEvent extends EventBase {
   readonly type: "task-exception-never-retrieved";
   readonly error: ErrorInfo;
+  /** The error's own stack, innermost first. */
   readonly stack: readonly Frame[];
+  /** The failed task, with where it was created. */
   readonly task: TaskRef;
 }
 
+/** A blocking synchronous call on the main thread after start-up (debug mode). */
 export interface BlockingCallEvent extends EventBase {
   readonly type: "blocking-call";
   /** e.g. `fs.readFileSync`. */
   readonly call: string;
+  /** How long this call held the thread. */
   readonly durationMs: number;
+  /** The call's stack, innermost application frame first: the line that made the call. */
   readonly stack: readonly Frame[];
+  /** The task that made the call, if any. */
   readonly task?: TaskRef;
   /** Calls from this site since the last report (rate limiting). */
   readonly count: number;
 }
 
+/** A callback or task step ran longer than the threshold (debug mode). */
 export interface SlowCallbackEvent extends EventBase {
   readonly type: "slow-callback";
+  /** How long it ran. */
   readonly durationMs: number;
+  /** The code that was running, captured while it ran; empty when nothing could be captured. */
   readonly stack: readonly Frame[];
+  /** The task it belongs to, if any. */
   readonly task?: TaskRef;
 }
 
+/** Every pending task, as SIGUSR2 or `writeDump()` asks for it. */
 export interface TaskDumpEvent extends EventBase {
   readonly type: "task-dump";
+  /** The pending tasks in creation order (a parent before its children), then, in debug mode, the async calls outside any task (id 0). */
   readonly tasks: readonly TaskSnapshot[];
   /** `production` or `debug`: what the dump could know. */
   readonly mode: "production" | "debug";
@@ -155,20 +190,26 @@ export interface DumpSampling {
   readonly awaitsDropped?: number;
 }
 
+/** A task awaits a promise whose resolvers are gone: nothing can settle it any more. */
 export interface TaskNeverResumesEvent extends EventBase {
   readonly type: "task-never-resumes";
+  /** The stuck task. */
   readonly task: TaskRef;
   /** The await the task is stuck on. */
   readonly stack: readonly Frame[];
 }
 
+/** An error as events carry it: plain data, not the live object. */
 export interface ErrorInfo {
+  /** `error.name`, e.g. `RestartFailedError`. */
   readonly name: string;
+  /** `error.message`. */
   readonly message: string;
   /** The error's own stack, source-mapped, innermost first. */
   readonly stack: readonly Frame[];
 }
 
+/** Every diagnostic loopscope emits; `type` tells which. */
 export type LoopscopeEvent =
   | LoopBlockedEvent
   | UnhandledRejectionEvent
@@ -178,4 +219,5 @@ export type LoopscopeEvent =
   | TaskDumpEvent
   | TaskNeverResumesEvent;
 
+/** The `type` of a {@link LoopscopeEvent}, e.g. `loop-blocked`. */
 export type LoopscopeEventType = LoopscopeEvent["type"];

@@ -70,10 +70,11 @@ const CREATION_FRAMES = 8;
 export const creationSampler = new StackSampler(1000, 200, 256);
 
 /**
- * Debug mode's creation stacks: freely up to 20,000 a second (bursts of 2,000), then 1 in
- * 8. A capture costs ~2 µs whatever its depth, and a service spawning 100k tasks a second
- * would spend a fifth of its time on them; a failure report for a task sampled out names
- * its nearest ancestor's creation instead (see `debug-lookups.ts`).
+ * Debug mode's creation stacks: freely up to 10,000 a second (bursts of 1,000), then 1 in
+ * 16. A capture costs ~2 µs whatever its depth, and Mayhem at full speed spawns about
+ * 175,000 tasks a second in debug mode: capturing every one would take debug mode past its
+ * budget of 3 times slower. A failure report for a task sampled out names its nearest
+ * ancestor's creation instead (see `debug-lookups.ts`), and the dump counts what was sampled out.
  */
 export const debugCreationSampler = new StackSampler(10_000, 1_000, 16);
 

@@ -1,11 +1,19 @@
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
-import fs, { readFileSync as importedReadFileSync } from "node:fs";
+import fs, {
+  mkdtempSync,
+  readFileSync,
+  readFileSync as importedReadFileSync,
+  rmSync,
+} from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterEach, test } from "node:test";
+import { afterEach, before, describe, it, test } from "node:test";
 import { BlockingCallMonitor, blockingCallNames } from "../../src/debug/blocking-calls.js";
-import type { BlockingCallEvent } from "../../src/report/index.js";
+import type { BlockingCallEvent, LoopscopeEvent } from "../../src/report/index.js";
+import { assertBuilt, cleanEnv, fixture, packageDir, run } from "../fixtures/child-process.js";
 
 const require = createRequire(import.meta.url);
 const thisFile = fileURLToPath(import.meta.url);
@@ -105,13 +113,47 @@ test("writes to stdout and stderr are exempt; errors still reach the caller", ()
   assert.equal(events.length, 1, "a failing call blocked too");
 });
 
-test("before the loop's first turn, calls are start-up and exempt", async () => {
+test("installed in a program whose loop has started, the very next call is reported", () => {
   const events: BlockingCallEvent[] = [];
+  // No `loopStarted` option: the monitor must see for itself that the loop is running.
   monitor = new BlockingCallMonitor({ report: (e) => events.push(e) });
   monitor.install();
   fs.statSync(thisFile);
-  assert.equal(events.length, 0);
-  await new Promise((resolve) => setImmediate(resolve));
-  fs.statSync(thisFile);
   assert.equal(events.length, 1);
+});
+
+describe("debug mode turned on through the API after start-up", () => {
+  before(assertBuilt);
+
+  for (const turnOn of ["setDebug", "start"] as const) {
+    it(`${turnOn}(): a blocking call made at once is reported with its line`, async () => {
+      const file = fixture("debug/api-after-start.mjs");
+      const scratch = mkdtempSync(join(tmpdir(), "loopscope-api-"));
+      try {
+        const eventsFile = join(scratch, "events.jsonl");
+        const result = await run(process.execPath, [file], {
+          cwd: packageDir,
+          env: cleanEnv({ LOOPSCOPE_TEST_EVENTS: eventsFile, TURN_ON: turnOn }),
+        });
+        assert.equal(result.code, 0, result.stderr);
+        assert.equal(result.stdout, "done\n");
+        const blocking = readFileSync(eventsFile, "utf8")
+          .split("\n")
+          .filter((line) => line !== "")
+          .map((line) => JSON.parse(line) as LoopscopeEvent)
+          .filter((e): e is BlockingCallEvent => e.type === "blocking-call");
+        assert.equal(blocking.length, 1, JSON.stringify(blocking));
+        assert.equal(blocking[0]!.call, "fs.readFileSync");
+        const readLine = readFileSync(file, "utf8")
+          .split("\n")
+          .findIndex((line) => line.includes("// @read"));
+        assert.ok(
+          blocking[0]!.stack.some((frame) => frame.file === file && frame.line === readLine + 1),
+          JSON.stringify(blocking[0]!.stack),
+        );
+      } finally {
+        rmSync(scratch, { recursive: true, force: true });
+      }
+    });
+  }
 });

@@ -102,27 +102,35 @@ test("blocking calls through require() name their lines", () => {
   assert.ok(namesLine(blocking[1]!.stack, file, markerLine(file, "exec")));
 });
 
-test("compiled TypeScript: the report names the .ts line through the source map", () => {
-  const source = join(scratch, "blocking-ts.ts");
-  copyFileSync(join(fixtures, "blocking-ts.ts"), source);
+/**
+ * A TypeScript fixture copied to the scratch directory and compiled next to it to
+ * JavaScript with a source map, as tsc would: reports must name the copy's `.ts` lines.
+ */
+function compileTs(name: string): { source: string; compiled: string } {
+  const source = join(scratch, `${name}.ts`);
+  copyFileSync(join(fixtures, `${name}.ts`), source);
   const output = ts.transpileModule(readFileSync(source, "utf8"), {
     compilerOptions: {
       module: ts.ModuleKind.ESNext,
       target: ts.ScriptTarget.ES2022,
       sourceMap: true,
     },
-    fileName: "blocking-ts.ts",
+    fileName: `${name}.ts`,
   });
-  const compiled = join(scratch, "blocking-ts.mjs");
+  const compiled = join(scratch, `${name}.mjs`);
   writeFileSync(
     compiled,
-    `${output.outputText.replace(/\/\/# sourceMappingURL=.*$/m, "")}//# sourceMappingURL=blocking-ts.mjs.map\n`,
+    `${output.outputText.replace(/\/\/# sourceMappingURL=.*$/m, "")}//# sourceMappingURL=${name}.mjs.map\n`,
   );
   const map = JSON.parse(output.sourceMapText!) as { file: string; sources: string[] };
-  map.file = "blocking-ts.mjs";
-  map.sources = ["blocking-ts.ts"];
-  writeFileSync(join(scratch, "blocking-ts.mjs.map"), JSON.stringify(map));
+  map.file = `${name}.mjs`;
+  map.sources = [`${name}.ts`];
+  writeFileSync(join(scratch, `${name}.mjs.map`), JSON.stringify(map));
+  return { source, compiled };
+}
 
+test("compiled TypeScript: the report names the .ts line through the source map", () => {
+  const { source, compiled } = compileTs("blocking-ts");
   const result = run(compiled, { debug: true });
   assert.equal(result.code, 0, result.stderr);
   const [event] = ofType(result.events, "blocking-call");
@@ -131,6 +139,29 @@ test("compiled TypeScript: the report names the .ts line through the source map"
     namesLine(event.stack, source, markerLine(source, "read")),
     JSON.stringify(event.stack),
   );
+});
+
+test("compiled TypeScript: an unhandled rejection names the .ts fire-and-forget line", () => {
+  const { source, compiled } = compileTs("rejection-ts");
+  const plain = run(compiled, { debug: false });
+  const debug = run(compiled, { debug: true });
+  assert.equal(plain.code, 1);
+  assert.equal(debug.code, plain.code);
+  assert.equal(debug.stdout, plain.stdout);
+
+  const [event] = ofType(debug.events, "unhandled-rejection");
+  assert.ok(event !== undefined, debug.stderr);
+  assert.equal(event.error.message, "could not handle cattle-ab12");
+  assert.ok(
+    namesLine(event.stack, source, markerLine(source, "throw")),
+    JSON.stringify(event.stack),
+  );
+  assert.ok(
+    namesLine(event.createdAt, source, markerLine(source, "call")),
+    JSON.stringify(event.createdAt),
+  );
+  // The text on stderr names the .ts file's lines, not the compiled JavaScript's.
+  assert.ok(debug.stderr.includes(`rejection-ts.ts:${markerLine(source, "call")}:`), debug.stderr);
 });
 
 test("a fire-and-forget call that fails names the line that called it; Node's handling is unchanged", () => {
