@@ -16,6 +16,8 @@ export interface Capture {
   readonly task: TaskRef | undefined;
   /** Milliseconds between the watchdog noticing the stall and this capture running. */
   readonly latencyMs: number;
+  /** `process.hrtime.bigint()` when this capture ran (the clock the heartbeat uses). */
+  readonly capturedAt: bigint;
 }
 
 /**
@@ -58,8 +60,9 @@ export class CaptureSlot {
         } catch {
           task = undefined;
         }
-        const latencyMs = Number(process.hrtime.bigint() - detectedAt) / 1e6;
-        this.#capture = { seq, stack, task, latencyMs };
+        const capturedAt = process.hrtime.bigint();
+        const latencyMs = Number(capturedAt - detectedAt) / 1e6;
+        this.#capture = { seq, stack, task, latencyMs, capturedAt };
         this.#onCapture?.(this.#capture);
       } catch {
         // Never throw into the interrupted code.

@@ -1,4 +1,5 @@
 import type { Frame, TaskRef } from "../report/index.js";
+import { firstApplicationFrame } from "./attribution.js";
 
 /** One block, before coalescing. */
 export interface BlockReport {
@@ -29,16 +30,25 @@ interface Site {
   longest: BlockReport | undefined;
 }
 
-/** Frames that make two blocks "the same place": the innermost few. */
-const KEY_FRAMES = 3;
+/** Frames that make two blocks "the same place" when neither has an application frame. */
+const FALLBACK_KEY_FRAMES = 3;
 
-/** The place a block happened, as a map key. */
+/**
+ * The place a block happened, as a map key: its innermost application frame (neither
+ * Node's nor loopscope's) by function, file and line. Columns are left out, and so are
+ * the frames above it: a loop at one line is interrupted at different expressions of
+ * that line, sometimes inside a Node-internal callee (`performance.now()`), and is still
+ * one place. A stack without an application frame is keyed on its innermost few frames
+ * (function, file, line); an empty stack on `<no stack>`.
+ */
 export function siteKey(stack: readonly Frame[]): string {
   if (stack.length === 0) return "<no stack>";
-  return stack
-    .slice(0, KEY_FRAMES)
-    .map((frame) => `${frame.fn} ${frame.file}:${frame.line}:${frame.col}`)
-    .join("\n");
+  const frame = firstApplicationFrame(stack);
+  if (frame !== undefined) return `${frame.fn} ${frame.file}:${frame.line}`;
+  return [
+    "<no application frame>",
+    ...stack.slice(0, FALLBACK_KEY_FRAMES).map((f) => `${f.fn} ${f.file}:${f.line}`),
+  ].join("\n");
 }
 
 /**

@@ -8,6 +8,8 @@ export interface Stall {
   /** The beat sequence while the loop was stalled (what the watchdog's capture carries). */
   readonly seq: bigint;
   readonly durationMs: number;
+  /** `process.hrtime.bigint()` of the beat that saw the loop turn again: when the stall ended. */
+  readonly endedAt: bigint;
 }
 
 /**
@@ -60,7 +62,9 @@ export class Heartbeat {
     this.#last = now;
     this.#seq++;
     this.#publish();
-    if (gapNs >= this.#slowNs) this.#onStall({ seq: stalledSeq, durationMs: Number(gapNs) / 1e6 });
+    if (gapNs >= this.#slowNs) {
+      this.#onStall({ seq: stalledSeq, durationMs: Number(gapNs) / 1e6, endedAt: now });
+    }
   }
 
   #publish(): void {

@@ -5,6 +5,7 @@ import { LoopscopeError } from "../config/index.js";
 import { emit, printsToStderr } from "../events/index.js";
 import type { Frame, LoopBlockedEvent } from "../report/index.js";
 import { renderFrames, resolveStack } from "../report/index.js";
+import { describeCapture, firstApplicationFrame } from "./attribution.js";
 import type { Capture } from "./capture.js";
 import { CAPTURE_SOURCE_URL, CAPTURE_SYMBOL_KEY, CaptureSlot } from "./capture.js";
 import type { BlockReport, CoalescedReport } from "./coalesce.js";
@@ -50,8 +51,6 @@ export interface Watchdog {
 /** The watchdog cannot start. Codes: `LOOPSCOPE_ERR_WATCHDOG_RUNNING`, `LOOPSCOPE_ERR_WATCHDOG_THREAD`. */
 export class WatchdogError extends LoopscopeError {}
 
-/** Captures landing this long after detection came from a thread held in native code. */
-const LATE_CAPTURE_MS = 10;
 /** Frames in the early notice printed while the loop is still blocked; the report has them all. */
 const EARLY_NOTICE_FRAMES = 4;
 const DEFAULT_WINDOW_MS = 10_000;
@@ -285,16 +284,23 @@ class WatchdogImpl implements Watchdog {
   }
 
   /**
-   * Runs inside the interrupt, while the loop is still blocked: the report proper waits for
-   * the loop to turn (it needs the total duration), but a person watching stderr should see
-   * the blocking line now, within milliseconds of the threshold. Written synchronously (the
-   * loop that would flush an asynchronous write is the one that is blocked), only when
-   * events go to stderr, and only for a place the coalescer would report at once.
+   * Runs inside the interrupt, while the loop is still blocked (a capture serviced after
+   * the loop turned is discarded before it gets here): the report proper waits for the
+   * loop to turn (it needs the total duration), but a person watching stderr should see
+   * the blocking line now, within milliseconds of the threshold. Printed for every capture
+   * in application code, however late it came (a loaded machine delays captures taken
+   * inside JavaScript too; a native call's comes when it returns, just before the report);
+   * not for one in Node's own code only, which names what runs next rather than what
+   * blocked. Written synchronously (the loop that would flush an asynchronous write is the
+   * one that is blocked), only when events go to stderr, and only for a place the
+   * coalescer would report at once.
    */
   #noticeWhileBlocked(capture: Capture): void {
-    if (!printsToStderr() || capture.latencyMs > LATE_CAPTURE_MS) return;
+    if (!printsToStderr()) return;
     const stack = withoutCaptureFrames(resolveStack(capture.stack));
-    if (stack.length === 0 || !this.#coalescer.wouldReportNow(stack)) return;
+    if (firstApplicationFrame(stack) === undefined || !this.#coalescer.wouldReportNow(stack)) {
+      return;
+    }
     const task =
       capture.task === undefined ? "" : ` in task ${capture.task.id} "${capture.task.name}"`;
     const frames = renderFrames(stack.slice(0, EARLY_NOTICE_FRAMES), { indent: "    " });
@@ -325,18 +331,12 @@ class WatchdogImpl implements Watchdog {
         note: "nothing could be captured during the block: the main thread did not answer before the loop turned again",
       };
     }
-    const stack = withoutCaptureFrames(resolveStack(capture.stack));
-    const block: { -readonly [K in keyof BlockReport]: BlockReport[K] } = { durationMs, stack };
-    if (capture.task !== undefined) block.task = capture.task;
-    if (stack.length === 0) {
-      block.note =
-        "nothing could be captured during the block: the main thread was outside JavaScript";
-    } else if (capture.latencyMs > LATE_CAPTURE_MS) {
-      block.note =
-        `stack captured ${Math.round(capture.latencyMs)} ms after the block was detected: ` +
-        "the thread was held by a native call and answered when it returned; the innermost application frame is the calling line";
-    }
-    return block;
+    return describeCapture(durationMs, {
+      stack: withoutCaptureFrames(resolveStack(capture.stack)),
+      task: capture.task,
+      latencyMs: capture.latencyMs,
+      wentOnMs: Math.max(0, Number(stall.endedAt - capture.capturedAt) / 1e6),
+    });
   }
 
   #publish(report: CoalescedReport): void {

@@ -100,4 +100,64 @@ describe("BlockCoalescer", () => {
     assert.equal(siteKey([]), "<no stack>");
     assert.notEqual(siteKey(here), siteKey(there));
   });
+
+  // Mayhem's busy line, `while (performance.now() < until) spins++;`, interrupted at the
+  // loop (col 3), inside the call (col 22) or inside Node's performance getter.
+  const busyLine = (col: number): Frame => ({
+    fn: "blockTheLoop",
+    file: "/app/inject.ts",
+    line: 120,
+    col,
+  });
+  const nodeFrame = (fn: string, line: number): Frame => ({
+    fn,
+    file: "node:internal/perf/utils",
+    line,
+    col: 17,
+    internal: true,
+  });
+  const callers = (callerLine: number): Frame[] => [
+    { fn: "Object.save", file: "/app/inject.ts", line: 101, col: 27 },
+    { fn: "saveOutcome", file: "/app/handler.ts", line: callerLine, col: 26 },
+  ];
+  const sameLine: Frame[][] = [
+    [busyLine(3), ...callers(138)],
+    [nodeFrame("now", 34), busyLine(22), ...callers(138)],
+    [nodeFrame("get performance", 645), busyLine(22), ...callers(138)],
+    [busyLine(9), ...callers(140)],
+    [
+      nodeFrame("now", 34),
+      { fn: "loopscope.hook", file: "/x/loopscope/dist/a.js", line: 1, col: 1, loopscope: true },
+      busyLine(22),
+      ...callers(138),
+    ],
+  ];
+
+  it("keys on the innermost application frame's line, whatever the column and the frames above", () => {
+    const keys = new Set(sameLine.map(siteKey));
+    assert.equal(keys.size, 1, [...keys].join(" | "));
+    assert.notEqual(siteKey([{ ...busyLine(3), line: 121 }]), siteKey([busyLine(3)]));
+    assert.notEqual(siteKey([{ ...busyLine(3), file: "/app/other.ts" }]), siteKey([busyLine(3)]));
+  });
+
+  it("coalesces identical blocks at one line into one report and one count", () => {
+    const { reports, coalescer } = collect(60_000);
+    for (let i = 0; i < 12; i++) {
+      coalescer.add({ durationMs: 300 + i, stack: sameLine[i % sameLine.length]! });
+    }
+    coalescer.stop();
+    assert.deepEqual(
+      reports.map((r) => r.count),
+      [1, 11],
+    );
+    assert.equal(reports[1]!.durationMs, 311, "the longest of the repeats");
+  });
+
+  it("keys a stack without an application frame on its innermost frames, apart from any application frame", () => {
+    const timers = [nodeFrame("listOnTimeout", 581), nodeFrame("processTimers", 519)];
+    assert.equal(siteKey(timers), siteKey([{ ...timers[0]!, col: 99 }, timers[1]!]));
+    assert.notEqual(siteKey(timers), siteKey([nodeFrame("other", 1), ...timers]));
+    assert.notEqual(siteKey(timers), siteKey([]));
+    assert.notEqual(siteKey(timers), siteKey([...timers, busyLine(3)]));
+  });
 });

@@ -4,6 +4,8 @@ import { fileURLToPath } from "node:url";
 import type { Frame, LoopBlockedEvent } from "../../src/report/index.js";
 
 export const FIXTURE = fileURLToPath(new URL("../fixtures/watchdog/block.js", import.meta.url));
+/** Blocks whose capture cannot come promptly (a native call first, a large JSON.parse). */
+export const LATE_FIXTURE = fileURLToPath(new URL("../fixtures/watchdog/late.js", import.meta.url));
 const BUILT = fileURLToPath(new URL("../../dist/watchdog/index.js", import.meta.url));
 
 export interface FixtureRun {
@@ -13,8 +15,12 @@ export interface FixtureRun {
   readonly events: LoopBlockedEvent[];
 }
 
-/** Run the blocking fixture in a child process (the watchdog is per process) and parse its report. */
-export function runFixture(args: string[], nodeArgs: string[] = []): Promise<FixtureRun> {
+/** Run a blocking fixture in a child process (the watchdog is per process) and parse its report. */
+export function runFixture(
+  args: string[],
+  nodeArgs: string[] = [],
+  fixture: string = FIXTURE,
+): Promise<FixtureRun> {
   if (!existsSync(BUILT)) {
     throw new Error(
       `the fixture runs the built package: run \`npm run build\` at the repository root first (${BUILT} is missing)`,
@@ -23,7 +29,7 @@ export function runFixture(args: string[], nodeArgs: string[] = []): Promise<Fix
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      [...nodeArgs, FIXTURE, ...args],
+      [...nodeArgs, fixture, ...args],
       { timeout: 60_000 },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === "number" ? error.code : null;
@@ -46,11 +52,12 @@ export function runFixture(args: string[], nodeArgs: string[] = []): Promise<Fix
   });
 }
 
-/** The 1-based line of the fixture marked `BLOCK:<scenario>`. */
-export function markedLine(scenario: string): number {
-  const lines = readFileSync(FIXTURE, "utf8").split("\n");
-  const index = lines.findIndex((line) => line.includes(`// BLOCK:${scenario}`));
-  if (index < 0) throw new Error(`no BLOCK:${scenario} marker in ${FIXTURE}`);
+/** The 1-based line of the fixture marked `BLOCK:<scenario>` (`LATE:<name>` in the late fixture). */
+export function markedLine(scenario: string, fixture: string = FIXTURE): number {
+  const marker = fixture === LATE_FIXTURE ? "LATE" : "BLOCK";
+  const lines = readFileSync(fixture, "utf8").split("\n");
+  const index = lines.findIndex((line) => line.includes(`// ${marker}:${scenario}`));
+  if (index < 0) throw new Error(`no ${marker}:${scenario} marker in ${fixture}`);
   return index + 1;
 }
 

@@ -154,7 +154,10 @@ describe("mayhem run with loopscope", () => {
       const frame = topApplicationFrame(event.stack);
       assert.equal(frame?.file, injectSource);
       assert.equal(frame?.line, markerLine("blocking-save"));
-      if (event.task !== undefined) assert.match(event.task.name, /^handle cattle-[a-z0-9]{4}$/);
+      // Production mode knows the running task during a task's synchronous first step, and
+      // save blocks before its first await, in the handle task's step.
+      assert.ok(event.task, `no task in the loop-blocked event: ${JSON.stringify(event)}`);
+      assert.match(event.task.name, /^handle cattle-[a-z0-9]{4}$/);
     } finally {
       assert.equal(await mayhem.stop(), 0, mayhem.stderr);
     }
