@@ -110,12 +110,14 @@ describe("watchdog: the stack of whatever blocks the loop", () => {
   it("coalesces repeated blocks at the same place into one report with a count", async () => {
     const run = await runFixture(["repeat", "60"]);
     assert.equal(run.code, 0, run.stderr);
+    // Only the blocks with a stack: a loaded machine may add short stalls without one.
+    const blocks = run.events.filter((event) => event.stack.length > 0);
     // The first block is reported at once; the three repeats within the window once, at stop.
     assert.deepEqual(
-      run.events.map((event) => event.count),
+      blocks.map((event) => event.count),
       [1, 3],
     );
-    const lines = run.events.map((event) => firstAppFrame(event.stack)?.line);
+    const lines = blocks.map((event) => firstAppFrame(event.stack)?.line);
     assert.deepEqual(lines, [markedLine("busy"), markedLine("busy")]);
   });
 
@@ -136,7 +138,7 @@ describe("watchdog: the stack of whatever blocks the loop", () => {
   it("disconnects its inspector session when the process calls process.exit()", async () => {
     const run = await runFixture(["exit", "60"]);
     assert.equal(run.code, 0);
-    assert.equal(run.events.length, 1);
+    assert.equal(run.events.filter((event) => event.stack.length > 0).length, 1);
     assert.doesNotMatch(run.stderr, /Waiting for the debugger/);
   });
 
