@@ -31,6 +31,17 @@ export interface Broker {
    */
   pull(options: PullOptions): Promise<BrokerMessage[]>;
 
+  /**
+   * Stops taking work for this process: pending and later `pull()` calls
+   * resolve `[]`; leases already held can still be settled, and `publish()`
+   * still works. Resolves once nothing more can arrive for this process (on
+   * NATS, once the last fetch has ended: a pull request cannot be withdrawn
+   * from the server). Graceful shutdown calls it before nacking the in-flight
+   * messages, so that they go to another instance rather than back to this
+   * one. Idempotent; `close()` implies it.
+   */
+  stopPulling(): Promise<void>;
+
   /** Current figures; a fresh, plain object. */
   stats(): BrokerStats;
 

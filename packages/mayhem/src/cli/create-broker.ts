@@ -81,7 +81,8 @@ export async function startingNats<T>(
  *
  * `memory` is made at once; a NATS URL connects, creates or checks the
  * streams and the durable consumer, and starts fetching (ack wait =
- * `ackDeadlineMs`, max deliver = `maxDeliveries`).
+ * `ackDeadlineMs`, max deliver = `maxDeliveries`, at most `maxInFlight`
+ * messages buffered and leased together).
  *
  * @throws {ConfigError} for a knob the chosen broker cannot take.
  * @throws {BrokerStartError} when the NATS server is unreachable or its stream or consumer differs.
@@ -110,6 +111,9 @@ export async function createBroker(
       ...natsTopologyOptions(config),
       ackWaitMs: config.ackDeadlineMs,
       maxDeliver: config.maxDeliveries,
+      // Fetch only what the consumer can start soon: a message buffered behind
+      // busy handlers would burn its ack wait, and a delivery, unhandled.
+      maxInFlight: config.maxInFlight,
       ...(logger === undefined ? {} : { logger }),
     }),
   );

@@ -196,6 +196,9 @@ export function runService(
     logger.info({ reason }, "Stopping the publisher and the consumer");
     await attempt("stop publisher", () => publisher.stop());
     await attempt("stop pulling", () => consumer.stopPulling());
+    // Before nacking: on NATS, a message nacked while this instance's last fetch
+    // is still open would come straight back to it, costing a delivery.
+    await attempt("stop the broker's pulling", () => broker.stopPulling());
     const nacked = consumer.nackInFlight(new ShutdownError(reason));
     logger.info({ nacked }, `Nacking ${nacked} outstanding messages`);
     logger.info(`Cancelling ${nacked} outstanding handlers`);

@@ -566,6 +566,29 @@ describe("MemoryBroker", () => {
     });
   });
 
+  describe("stopPulling", () => {
+    it("resolves waiting and later pulls with []; held leases still settle, publish still works", async () => {
+      const { broker } = setup();
+      await publishAll(broker, "held", "kept");
+      const held = await pullOne(broker);
+      await pullOne(broker).then((m) => m.ack());
+      const waiting = broker.pull({ max: 1 });
+      await flush();
+      await broker.stopPulling();
+      await broker.stopPulling(); // idempotent
+      assert.deepEqual(await waiting, []);
+      held.nack();
+      await broker.publish(bytes("later"));
+      assert.deepEqual(await pullNow(broker), [], "nothing is delivered once stopped");
+      const stats = broker.stats();
+      assert.equal(stats.nacked, 1);
+      assert.equal(stats.acked, 1);
+      assert.equal(stats.pending, 2, "the nacked message and the new one wait");
+      assert.equal(stats.waitingPulls, 0);
+      await broker.close();
+    });
+  });
+
   describe("close", () => {
     it("resolves waiting pulls with [], clears every timer, and is idempotent", async () => {
       const { broker, clock } = setup();

@@ -1,5 +1,15 @@
 import assert from "node:assert/strict";
+import { setTimeout as delay } from "node:timers/promises";
 import { after, before, describe, it } from "node:test";
+import {
+  AckPolicy,
+  DeliverPolicy,
+  DiscardPolicy,
+  RetentionPolicy,
+  StorageType,
+  type StreamConfig,
+} from "@nats-io/jetstream";
+import { nanos } from "@nats-io/transport-node";
 import {
   DeadLetterHeader,
   NatsBroker,
@@ -8,6 +18,8 @@ import {
   type NatsBrokerOptions,
 } from "../../src/broker/nats/index.js";
 import { BrokerErrorCode } from "../../src/broker/errors.js";
+import type { BrokerMessage } from "../../src/broker/types.js";
+import { Consumer, ServiceStats, timerSleeper } from "../../src/service/index.js";
 import { NatsServer, natsServerAvailable } from "../helpers/nats-server.js";
 import {
   adminClient,
@@ -24,7 +36,8 @@ const available = natsServerAvailable();
 
 describe(
   "NatsBroker on a real nats-server",
-  { skip: available === true ? false : available },
+  // The timeout only keeps a failure from hanging CI; nothing is asserted about durations.
+  { skip: available === true ? false : available, timeout: 120_000 },
   () => {
     let server: NatsServer;
     const open: NatsBroker[] = [];
@@ -91,21 +104,22 @@ describe(
 
     it("extendDeadline (working()) keeps a slow message from being redelivered past the ack wait", async () => {
       const names = isolatedNames();
-      const b = await broker({ ...names, ackWaitMs: 1_000 });
+      const b = await broker({ ...names, ackWaitMs: 2_000 });
       await b.publish(encode("slow"));
       await b.publish(encode("abandoned"));
       const [slow, abandoned] = await pullCount(b, 2);
       assert.equal(decode(slow!.data), "slow");
-      // The slow one is extended every 300 ms; the abandoned one is left to expire.
-      const heartbeat = setInterval(() => slow!.extendDeadline(), 300);
+      // The slow one is extended every 250 ms (an eighth of the ack wait, so a
+      // busy machine has slack); the abandoned one is left to expire.
+      const heartbeat = setInterval(() => slow!.extendDeadline(), 250);
       try {
-        const redelivered = await pullCount(b, 1, 2_500);
+        const redelivered = await pullCount(b, 1, 6_000);
         assert.equal(redelivered.length, 1, "the abandoned message comes back after the ack wait");
         assert.equal(redelivered[0]!.id, abandoned!.id);
         assert.equal(redelivered[0]!.deliveryAttempt, 2);
         redelivered[0]!.ack();
         // Another 1.5 ack waits with the slow one still held: it must not come back.
-        assert.deepEqual(await b.pull({ max: 1, expiresMs: 1_500 }), []);
+        assert.deepEqual(await b.pull({ max: 1, expiresMs: 3_000 }), []);
       } finally {
         clearInterval(heartbeat);
       }
@@ -166,7 +180,9 @@ describe(
       await b.publish(encode("expires twice"));
       // Settle each delivery as it arrives: nack one message every time, never settle the other.
       const attempts = new Map<string, number[]>();
-      while ((await b.serverStats()).deadLettered < 2) {
+      // Bounded, so that a regression fails here instead of hanging (about 20 s at most).
+      for (let round = 0; (await b.serverStats()).deadLettered < 2; round++) {
+        assert.ok(round < 40, `not both dead-lettered yet: ${JSON.stringify([...attempts])}`);
         for (const m of await b.pull({ max: 2, expiresMs: 500 })) {
           const text = decode(m.data);
           attempts.set(text, [...(attempts.get(text) ?? []), m.deliveryAttempt]);
@@ -240,6 +256,146 @@ describe(
       await (await broker(names)).close();
     });
 
+    it("refuses an existing stream whose retention, storage or limits could drop work", async () => {
+      const { nc, jsm } = await adminClient(server.url);
+      try {
+        const cases: {
+          config: Partial<StreamConfig>;
+          field: string;
+          expected: unknown;
+          actual: unknown;
+          deadLetter?: boolean;
+        }[] = [
+          {
+            config: { retention: RetentionPolicy.Interest },
+            field: "retention",
+            expected: "limits",
+            actual: "interest",
+          },
+          {
+            config: { retention: RetentionPolicy.Workqueue },
+            field: "retention",
+            expected: "limits",
+            actual: "workqueue",
+          },
+          {
+            config: { storage: StorageType.Memory },
+            field: "storage",
+            expected: "file",
+            actual: "memory",
+          },
+          { config: { max_msgs: 100 }, field: "max_msgs", expected: -1, actual: 100 },
+          { config: { max_bytes: 1_000_000 }, field: "max_bytes", expected: -1, actual: 1_000_000 },
+          {
+            config: { max_msgs_per_subject: 10 },
+            field: "max_msgs_per_subject",
+            expected: -1,
+            actual: 10,
+          },
+          {
+            config: { max_age: nanos(3_600_000) },
+            field: "max_age (ms)",
+            expected: 0,
+            actual: 3_600_000,
+          },
+          {
+            config: { discard: DiscardPolicy.New },
+            field: "discard",
+            expected: "old",
+            actual: "new",
+          },
+          // The dead-letter stream is held to the same: a dead letter must not vanish either.
+          {
+            config: { retention: RetentionPolicy.Interest },
+            field: "retention",
+            expected: "limits",
+            actual: "interest",
+            deadLetter: true,
+          },
+        ];
+        for (const c of cases) {
+          const names = isolatedNames();
+          const name = c.deadLetter === true ? names.deadLetterStream : names.stream;
+          const subject = c.deadLetter === true ? names.deadLetterSubject : names.subject;
+          await jsm.streams.add({ name, subjects: [subject], ...c.config });
+          const what = `${c.deadLetter === true ? "dead-letter " : ""}stream with ${JSON.stringify(c.config)}`;
+          const error = await NatsBroker.connect({ servers: server.url, ...names }).then(
+            async (b) => {
+              await b.close();
+              return assert.fail(`connected despite a ${what}`);
+            },
+            (e: unknown) => e,
+          );
+          assert.ok(error instanceof NatsConfigMismatchError, `${what}: ${String(error)}`);
+          assert.equal(error.code, "MAYHEM_ERR_NATS_CONFIG_MISMATCH");
+          assert.equal(error.entity, "stream", what);
+          assert.equal(error.entityName, name, what);
+          assert.equal(error.field, c.field, what);
+          assert.deepEqual(error.expected, c.expected, what);
+          assert.deepEqual(error.actual, c.actual, what);
+          assert.ok(error.message.includes(c.field), error.message);
+        }
+      } finally {
+        await nc.close();
+      }
+    });
+
+    it("refuses an existing consumer whose deliver policy, ack policy or headers-only mode loses work", async () => {
+      const { nc, jsm } = await adminClient(server.url);
+      try {
+        const cases: {
+          config: Record<string, unknown>;
+          field: string;
+          expected: unknown;
+          actual: unknown;
+        }[] = [
+          {
+            config: { deliver_policy: DeliverPolicy.New },
+            field: "deliver_policy",
+            expected: "all",
+            actual: "new",
+          },
+          {
+            config: { ack_policy: AckPolicy.All },
+            field: "ack_policy",
+            expected: "explicit",
+            actual: "all",
+          },
+          { config: { headers_only: true }, field: "headers_only", expected: false, actual: true },
+        ];
+        for (const c of cases) {
+          const names = isolatedNames();
+          await jsm.streams.add({ name: names.stream, subjects: [names.subject] });
+          // As the broker would create it, but for the one field.
+          await jsm.consumers.add(names.stream, {
+            durable_name: names.durable,
+            ack_policy: AckPolicy.Explicit,
+            ack_wait: nanos(10_000),
+            max_deliver: 6,
+            max_ack_pending: 10_000,
+            filter_subject: names.subject,
+            deliver_policy: DeliverPolicy.All,
+            ...c.config,
+          });
+          const what = `consumer with ${JSON.stringify(c.config)}`;
+          await assert.rejects(
+            NatsBroker.connect({ servers: server.url, ...names }),
+            {
+              code: "MAYHEM_ERR_NATS_CONFIG_MISMATCH",
+              entity: "consumer",
+              entityName: names.durable,
+              field: c.field,
+              expected: c.expected,
+              actual: c.actual,
+            },
+            what,
+          );
+        }
+      } finally {
+        await nc.close();
+      }
+    });
+
     it("rejects bad options with a TypeError naming the option and the value", async () => {
       await assert.rejects(NatsBroker.connect({ servers: "http://x:1" }), {
         name: "TypeError",
@@ -260,14 +416,20 @@ describe(
       });
     });
 
-    it("close() resolves waiting pulls with [], hands prefetched messages back at once, and is idempotent", async () => {
+    it("stopPulling() then close(): held and prefetched messages reach another instance on their second delivery", async () => {
       const names = isolatedNames();
       // A long ack wait: whatever the second instance receives, it got from a nack, not an expiry.
       const first = await broker({ ...names, ackWaitMs: 60_000, prefetch: 16 });
       for (let i = 0; i < 10; i++) await first.publish(encode(`m${i}`));
       const held = await pullCount(first, 3);
       await eventually(() => first.stats().buffered === 7, "the rest is prefetched");
-      for (const m of held) m.nack(); // what the service does with in-flight work on shutdown
+      // What the service does on shutdown: stop pulling, then nack the in-flight work.
+      const stopping = first.stopPulling();
+      assert.equal(first.stopPulling(), stopping);
+      await stopping;
+      assert.deepEqual(await first.pull({ max: 1 }), [], "no delivery once stopped");
+      assert.equal(first.stats().buffered, 7);
+      for (const m of held) m.nack();
       const closing = first.close();
       assert.equal(first.close(), closing);
       await closing;
@@ -281,6 +443,12 @@ describe(
         taken.map((m) => decode(m.data)).sort(),
         Array.from({ length: 10 }, (_, i) => `m${i}`).sort(),
       );
+      // Each was delivered once to the first instance and handed straight back:
+      // none came back to the closing instance to be handed back again.
+      assert.deepEqual(
+        taken.map((m) => [decode(m.data), m.deliveryAttempt]),
+        taken.map((m) => [decode(m.data), 2]),
+      );
       for (const m of taken) m.ack();
       await allSettled(second, 10);
 
@@ -288,6 +456,53 @@ describe(
       const waiting = idle.pull({ max: 1 }); // nothing to deliver: resolves only on close
       await idle.close();
       assert.deepEqual(await waiting, []);
+    });
+
+    it("a backlog larger than maxInFlight meets slow handlers: every message acked, none dead-lettered", async (t) => {
+      const names = isolatedNames();
+      const maxInFlight = 3;
+      // A short ack wait with the default max deliveries (5). Were messages fetched
+      // beyond what the handlers can start, they would wait out their ack wait in
+      // the buffer, be skipped, come back, and be dead-lettered after five rounds.
+      const b = await broker({ ...names, ackWaitMs: 500, maxInFlight });
+      const total = 300;
+      await Promise.all(Array.from({ length: total }, (_, i) => b.publish(encode(String(i)))));
+      const acked = new Set<string>();
+      let peakHeld = 0;
+      const consumer = new Consumer({
+        broker: b,
+        maxInFlight,
+        sleeper: timerSleeper,
+        stats: new ServiceStats(),
+        log: undefined,
+        handler: async (m: BrokerMessage) => {
+          const now = b.stats();
+          peakHeld = Math.max(peakHeld, now.buffered + now.outstanding);
+          await delay(40);
+          m.ack();
+          acked.add(m.id);
+        },
+      });
+      consumer.start();
+      try {
+        await eventually(
+          () => acked.size === total || b.stats().deadLettered > 0,
+          `every message is acked (acked ${acked.size}, ${JSON.stringify(b.stats())})`,
+          90_000,
+        );
+      } finally {
+        await consumer.stopPulling();
+        await consumer.onIdle();
+      }
+      const local = b.stats();
+      t.diagnostic(
+        `backlog: redelivered ${local.redelivered}, expired ${local.expired}, peak held ${peakHeld}`,
+      );
+      assert.equal(local.deadLettered, 0, "nothing dead-lettered");
+      assert.equal(acked.size, total);
+      assert.ok(peakHeld <= maxInFlight, `held ${peakHeld} > maxInFlight ${maxInFlight}`);
+      const stats = await allSettled(b, total);
+      assert.equal(stats.deadLettered, 0);
     });
 
     it("two instances on one durable consumer share the work; every message is acked", async () => {

@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { before, describe, it } from "node:test";
 import { KNOBS } from "../../src/config/index.js";
+import { childEnv } from "../helpers/child-env.js";
 
 const CLI = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
 const STUCK = fileURLToPath(new URL("../fixtures/stuck-close.ts", import.meta.url));
@@ -28,7 +29,7 @@ interface Run {
 
 function start(args: string[], env: NodeJS.ProcessEnv = {}): Run {
   const child = spawn(process.execPath, args, {
-    env: { ...process.env, ...env },
+    env: childEnv(env),
     stdio: ["ignore", "pipe", "pipe"],
   });
   const run: Run = {
@@ -64,7 +65,7 @@ function start(args: string[], env: NodeJS.ProcessEnv = {}): Run {
 
 function collect(args: string[], env: NodeJS.ProcessEnv = {}) {
   const child = spawn(process.execPath, [CLI, ...args], {
-    env: { ...process.env, ...env },
+    env: childEnv(env),
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";

@@ -8,6 +8,7 @@ import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { jetstream } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
+import { childEnv } from "../helpers/child-env.js";
 
 export const CLI = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
 
@@ -60,12 +61,12 @@ export function topologyFlags(t: Topology): string[] {
   ];
 }
 
-/** Starts `mayhem run` with JSON logs on the topology, plus `args`. */
+/** Starts `mayhem run` with JSON logs on the topology, plus `args` (no `MAYHEM_*`/`LOOPSCOPE_*` from this environment). */
 export function startMayhem(t: Topology, args: string[]): MayhemProcess {
   const child = spawn(
     process.execPath,
     [CLI, "run", ...topologyFlags(t), "--log-format", "json", ...args],
-    { stdio: ["ignore", "pipe", "pipe"] },
+    { env: childEnv(), stdio: ["ignore", "pipe", "pipe"] },
   );
   const exited = once(child, "exit").then(([code, signal]) => ({
     code: code as number | null,
@@ -145,13 +146,16 @@ function tail(proc: MayhemProcess): string {
   return `${last}\n${proc.other.slice(-2_000)}`;
 }
 
-/** Runs a CLI command to its end; resolves with its exit code and output. */
+/**
+ * Runs a CLI command to its end; resolves with its exit code and output. The
+ * child gets this environment without `MAYHEM_*`/`LOOPSCOPE_*`, plus `env`.
+ */
 export async function runCli(
   args: string[],
   env: NodeJS.ProcessEnv = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [CLI, ...args], {
-    env: { ...process.env, ...env },
+    env: childEnv(env),
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";

@@ -30,6 +30,9 @@ export class RecordingBroker implements Broker {
       extendDeadline: () => delivery.extendDeadline(),
     }));
   }
+  async stopPulling(): Promise<void> {
+    await this.inner.stopPulling?.();
+  }
   stats(): BrokerStats {
     return this.inner.stats();
   }

@@ -54,6 +54,8 @@ export class MemoryBrokerCore implements LeaseSettler {
   #lastDeadline = -Infinity;
   #drainScheduled = false;
   #closed = false;
+  /** stopPulling() was called: pulls resolve `[]`. */
+  #pullingStopped = false;
   #closing: Promise<void> | undefined;
   #nextId = 1;
 
@@ -97,7 +99,9 @@ export class MemoryBrokerCore implements LeaseSettler {
     const invalid = pullOptionsError(options);
     if (invalid !== undefined) return Promise.reject(invalid);
     const { max, expiresMs, signal } = options;
-    if (this.#closed || signal?.aborted === true) return Promise.resolve([]);
+    if (this.#closed || this.#pullingStopped || signal?.aborted === true) {
+      return Promise.resolve([]);
+    }
     // Waiting pulls go first: a newcomer never overtakes them.
     if (this.#waiters.size === 0) {
       const n = this.#deliverable(max);
@@ -135,6 +139,12 @@ export class MemoryBrokerCore implements LeaseSettler {
       waitingPulls: this.#waiters.size,
       deadLettersDropped: this.#deadLettersDropped,
     };
+  }
+
+  stopPulling(): Promise<void> {
+    this.#pullingStopped = true;
+    for (const waiter of this.#waiters) waiter.finish([]);
+    return resolved;
   }
 
   close(): Promise<void> {
@@ -331,7 +341,7 @@ export class MemoryBrokerCore implements LeaseSettler {
 
   readonly #drain = (): void => {
     this.#drainScheduled = false;
-    if (this.#closed) return;
+    if (this.#closed || this.#pullingStopped) return;
     for (const waiter of this.#waiters) {
       const n = this.#deliverable(waiter.max);
       if (n === 0) break;

@@ -46,6 +46,16 @@ export class MemoryBroker implements Broker {
     return this.#core.pull(options);
   }
 
+  /**
+   * Stops delivering to pullers: waiting pulls resolve `[]`, and so do later
+   * ones; leases still held can be settled (a nacked message waits for the
+   * next puller, after a restart none: the memory broker lives in one process).
+   * Publishing goes on. Resolves at once. Idempotent.
+   */
+  stopPulling(): Promise<void> {
+    return this.#core.stopPulling();
+  }
+
   /** The kept dead letters, oldest first; a fresh array of frozen entries (payloads are not copied). */
   deadLetters(): DeadLetter[] {
     return this.#core.deadLetters();

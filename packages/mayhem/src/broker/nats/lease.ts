@@ -37,6 +37,8 @@ export interface LeaseOwner {
   readonly counters: NatsCounters;
   /** Stores a dead letter, then terminates the message (asynchronously). */
   deadLetter(msg: JsMsg, streamSequence: number, deliveries: number, reason: string): void;
+  /** A lease was settled: `counters.outstanding` went down, so there may be room to fetch. */
+  released(): void;
 }
 
 /**
@@ -133,6 +135,7 @@ export class NatsLease implements BrokerMessage {
       counters.lateSettlements++;
       counters.expired++;
     }
+    this.owner.released();
     return true;
   }
 

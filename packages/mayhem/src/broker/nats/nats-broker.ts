@@ -44,6 +44,8 @@ const FETCH_EXPIRES_MS = 1_000;
 export interface NatsBrokerStats extends BrokerStats {
   /** Messages fetched from the server and not yet pulled. */
   readonly buffered: number;
+  /** The bound on `buffered + outstanding` (option `maxInFlight`). */
+  readonly maxInFlight: number;
   /** Whether the connection is up now. */
   readonly connected: boolean;
   /** Times the connection was lost. */
@@ -98,14 +100,24 @@ export class NatsBroker implements Broker, LeaseOwner {
   readonly #waiters = new Set<PullWaiter>();
   readonly #deadLetters = new Set<Promise<void>>();
   readonly #publishWindow: PublishWindow;
+  /** Most messages held at once: buffered plus leased and unsettled. */
+  readonly #maxInFlight: number;
+  /** Most messages buffered (`prefetch`, at most `maxInFlight`). */
+  readonly #prefetch: number;
+  /** Free room worth a fetch of its own: half the buffer's capacity. */
+  readonly #fetchThreshold: number;
   #serverPending = 0;
   #connected = true;
   #disconnects = 0;
+  /** Set by stopPulling() and close(): no fetch is sent any more and pull() resolves `[]`. */
+  #stopped = false;
+  #stopping: Promise<void> | undefined;
   #closing = false;
   #closed: Promise<void> | undefined;
   #fetch: ConsumerMessages | undefined;
   #wakeRetry: (() => void) | undefined;
   #wakeConnected: (() => void) | undefined;
+  #wakeForRoom: (() => void) | undefined;
   readonly #pump: Promise<void>;
   readonly #statusWatch: Promise<void>;
 
@@ -123,7 +135,10 @@ export class NatsBroker implements Broker, LeaseOwner {
     this.#jsm = jsm;
     this.#js = js;
     this.#consumer = consumer;
-    this.#buffer = new PrefetchBuffer(options.prefetch);
+    this.#maxInFlight = options.maxInFlight;
+    this.#prefetch = Math.min(options.prefetch, options.maxInFlight);
+    this.#fetchThreshold = Math.ceil(this.#prefetch / 2);
+    this.#buffer = new PrefetchBuffer();
     this.#publishWindow = new PublishWindow(options.publishWindow);
     this.#statusWatch = this.#watchStatus();
     this.#pump = this.#runPump();
@@ -179,7 +194,7 @@ export class NatsBroker implements Broker, LeaseOwner {
   pull(options: PullOptions): Promise<BrokerMessage[]> {
     validatePullOptions(options);
     const { max, expiresMs, signal } = options;
-    if (this.#closing || signal?.aborted) return Promise.resolve([]);
+    if (this.#stopped || signal?.aborted) return Promise.resolve([]);
     if (this.#connected && this.#waiters.size === 0) {
       const batch = this.#take(max);
       if (batch.length > 0) return Promise.resolve(batch);
@@ -189,7 +204,32 @@ export class NatsBroker implements Broker, LeaseOwner {
       this.#waiters.add(
         new PullWaiter(max, this.#waiters, systemClock, resolve, signal, expiresMs),
       );
+      // A puller waiting on an empty buffer makes even a small fetch worthwhile.
+      this.#wakePumpIfRoom();
     });
+  }
+
+  /**
+   * Stops taking work for this instance: no fetch is sent any more, pending and
+   * later `pull()` calls resolve `[]`; leases still held can be settled as usual.
+   * Resolves once the last fetch has ended (a pull request cannot be withdrawn
+   * from the server: it is filled or expires, within about a second), so that
+   * messages nacked afterwards go to another instance instead of coming back to
+   * this one. What that fetch brought stays buffered until {@link close} hands
+   * it back. Idempotent.
+   */
+  stopPulling(): Promise<void> {
+    this.#stopping ??= this.#stopFetching();
+    return this.#stopping;
+  }
+
+  async #stopFetching(): Promise<void> {
+    this.#stopped = true;
+    for (const waiter of [...this.#waiters]) waiter.finish([]);
+    this.#wakeRetry?.();
+    this.#wakeConnectedPump();
+    this.#wakePump();
+    await this.#pump;
   }
 
   stats(): NatsBrokerStats {
@@ -208,6 +248,7 @@ export class NatsBroker implements Broker, LeaseOwner {
       deadLettered: c.deadLettered,
       lateSettlements: c.lateSettlements,
       buffered: this.#buffer.size,
+      maxInFlight: this.#maxInFlight,
       connected: this.#connected,
       disconnects: this.#disconnects,
       settlementFailures: c.settlementFailures,
@@ -223,9 +264,10 @@ export class NatsBroker implements Broker, LeaseOwner {
 
   /**
    * Stops delivering and drains the connection. Pending `pull()` calls resolve
-   * with `[]`; messages fetched but never pulled are nacked, so another instance
-   * gets them at once; dead letters being stored are awaited. Leases still held
-   * should be settled (the service nacks them) before this is called.
+   * with `[]`; once the last fetch has ended ({@link stopPulling}), messages
+   * fetched but never pulled are nacked, so another instance gets them at once;
+   * dead letters being stored are awaited. Leases still held should be settled
+   * (the service calls `stopPulling()`, then nacks them) before this is called.
    * Idempotent: a second call joins the first.
    */
   close(): Promise<void> {
@@ -235,6 +277,11 @@ export class NatsBroker implements Broker, LeaseOwner {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+
+  /** Part of {@link LeaseOwner}: a settled lease may leave room for a fetch. */
+  released(): void {
+    this.#wakePumpIfRoom();
   }
 
   /** Part of {@link LeaseOwner}: stores a dead letter, then terminates the message. */
@@ -279,31 +326,33 @@ export class NatsBroker implements Broker, LeaseOwner {
   }
 
   /**
-   * Feeds the prefetch buffer with fetches of at most its free room, one at a
+   * Feeds the prefetch buffer with fetches of at most the free room, one at a
    * time. Credit-based rather than `consume()`: the client never holds more
-   * than `prefetch` messages, and on close no request is left asking for more
-   * (`consume()` would send its next pull request as its queue is drained).
+   * than `prefetch` messages, nor more than `maxInFlight` buffered and leased
+   * together, and once stopped no request is left asking for more (`consume()`
+   * would send its next pull request as its queue is drained).
    */
   async #runPump(): Promise<void> {
-    while (!this.#closing) {
+    while (!this.#stopped) {
       if (!this.#connected) {
         await this.#untilConnected();
         continue;
       }
-      if (!this.#buffer.low) {
-        await this.#buffer.room();
+      const room = this.#fetchRoom();
+      if (room === 0) {
+        await this.#untilRoom();
         continue;
       }
       try {
         const fetch = await this.#consumer.fetch({
-          max_messages: this.#buffer.free,
+          max_messages: room,
           expires: FETCH_EXPIRES_MS,
         });
         this.#fetch = fetch;
         for await (const msg of fetch) this.#accept(msg);
       } catch (error) {
         // Missed heartbeats while disconnected end a fetch: wait for the connection instead.
-        if (!this.#closing && this.#connected) {
+        if (!this.#stopped && this.#connected) {
           this.#options.logger.error({ err: error }, "nats: fetch failed; retrying");
           await this.#pauseBeforeRetry();
         }
@@ -311,6 +360,44 @@ export class NatsBroker implements Broker, LeaseOwner {
         this.#fetch = undefined;
       }
     }
+  }
+
+  /**
+   * How many messages the next fetch may ask for, or 0 when no fetch is worth
+   * sending now. The room is what is left under both `prefetch` (buffered) and
+   * `maxInFlight` (buffered plus leased and unsettled): a message is fetched
+   * only when a handler can start on it soon, so none sits in the buffer while
+   * its ack wait runs out, and a fetch in flight always fits (while it is open,
+   * pulls only move messages from buffered to leased). A fetch is sent for half
+   * the buffer's capacity or more, or for any room when a puller waits on an
+   * empty buffer.
+   */
+  #fetchRoom(): number {
+    const buffered = this.#buffer.size;
+    const room = Math.min(
+      this.#prefetch - buffered,
+      this.#maxInFlight - buffered - this.counters.outstanding,
+    );
+    if (room <= 0) return 0;
+    if (room >= this.#fetchThreshold) return room;
+    return buffered === 0 && this.#waiters.size > 0 ? room : 0;
+  }
+
+  #untilRoom(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#wakeForRoom = resolve;
+    });
+  }
+
+  /** Wakes a pump waiting for room once there is some (after a pull, a settlement, a new waiter). */
+  #wakePumpIfRoom(): void {
+    if (this.#wakeForRoom !== undefined && this.#fetchRoom() > 0) this.#wakePump();
+  }
+
+  #wakePump(): void {
+    const wake = this.#wakeForRoom;
+    this.#wakeForRoom = undefined;
+    wake?.();
   }
 
   #untilConnected(): Promise<void> {
@@ -361,6 +448,7 @@ export class NatsBroker implements Broker, LeaseOwner {
       const lease = this.#lease(item, now);
       if (lease !== undefined) batch.push(lease);
     }
+    this.#wakePumpIfRoom();
     return batch;
   }
 
@@ -404,22 +492,19 @@ export class NatsBroker implements Broker, LeaseOwner {
         this.#fetch?.stop();
         this.#wakeConnectedPump();
         this.#serveWaiters();
+        this.#wakePumpIfRoom();
       }
     }
   }
 
   async #shutdown(): Promise<void> {
     this.#closing = true;
-    for (const waiter of [...this.#waiters]) waiter.finish([]);
-    this.#buffer.release();
-    this.#wakeRetry?.();
-    this.#wakeConnectedPump();
     this.#publishWindow.close();
     // A pull request cannot be withdrawn: the server fills it until it expires.
     // Nacking while it is open would send the messages straight back to this
     // closing instance, so the pump lets the last fetch end first (filled or
     // expired, within FETCH_EXPIRES_MS), keeping what it brings in the buffer.
-    await this.#pump;
+    await this.stopPulling();
     // Now hand back what was fetched but never pulled: another instance gets it at once.
     for (const item of this.#buffer.takeAll()) this.#nakSafely(item.msg);
     await Promise.allSettled([...this.#deadLetters]);

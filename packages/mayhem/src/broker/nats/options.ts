@@ -41,9 +41,20 @@ export interface NatsBrokerOptions {
   readonly maxAckPending?: number;
   /**
    * Messages fetched ahead of `pull()`; the local buffer holds at most this many
-   * and the client asks the server for more only as it drains. Default 256.
+   * (and never more than `maxInFlight`) and the client asks the server for more
+   * only as it drains. Default 256.
    */
   readonly prefetch?: number;
+  /**
+   * Most messages this instance holds at once: fetched but not yet pulled, plus
+   * leased and not yet settled. The broker fetches only for the room left under
+   * it, so a fetched message never waits in the buffer, its ack wait running,
+   * for a handler slot that will not free up in time, and one instance does not
+   * hoard work other instances could do. Set it to the consumer's bound on
+   * concurrent handlers (the CLI passes `--max-in-flight`). Default
+   * `maxAckPending`.
+   */
+  readonly maxInFlight?: number;
   /** Bound on JetStream publishes awaiting their server ack; more `publish()` calls wait. Default 1 024. */
   readonly publishWindow?: number;
   /** Wait between reconnect attempts, in ms (the client adds jitter). Default 1 000. */
@@ -64,7 +75,9 @@ export interface ResolvedNatsBrokerOptions {
   readonly deadLetterSubject: string;
   readonly deadLetterStream: string;
   readonly maxAckPending: number;
+  /** At most `maxInFlight`. */
   readonly prefetch: number;
+  readonly maxInFlight: number;
   readonly publishWindow: number;
   readonly reconnectTimeWaitMs: number;
   readonly name: string;
@@ -143,6 +156,13 @@ export function resolveNatsBrokerOptions(options: NatsBrokerOptions): ResolvedNa
       logger,
     );
   }
+  const maxAckPending = integerOption(
+    "maxAckPending",
+    options.maxAckPending ?? natsBrokerDefaults.maxAckPending,
+    1,
+  );
+  const maxInFlight = integerOption("maxInFlight", options.maxInFlight ?? maxAckPending, 1);
+  const prefetch = integerOption("prefetch", options.prefetch ?? natsBrokerDefaults.prefetch, 1);
   const name = options.name ?? natsBrokerDefaults.name;
   if (typeof name !== "string" || name === "")
     throw optionError("name", "a non-empty string", name);
@@ -155,12 +175,10 @@ export function resolveNatsBrokerOptions(options: NatsBrokerOptions): ResolvedNa
     maxDeliver: integerOption("maxDeliver", options.maxDeliver ?? natsBrokerDefaults.maxDeliver, 1),
     deadLetterSubject,
     deadLetterStream,
-    maxAckPending: integerOption(
-      "maxAckPending",
-      options.maxAckPending ?? natsBrokerDefaults.maxAckPending,
-      1,
-    ),
-    prefetch: integerOption("prefetch", options.prefetch ?? natsBrokerDefaults.prefetch, 1),
+    maxAckPending,
+    // Never hold more than the consumer can start soon.
+    prefetch: Math.min(prefetch, maxInFlight),
+    maxInFlight,
     publishWindow: integerOption(
       "publishWindow",
       options.publishWindow ?? natsBrokerDefaults.publishWindow,

@@ -1,6 +1,7 @@
 import {
   AckPolicy,
   DeliverPolicy,
+  DiscardPolicy,
   JetStreamApiCodes,
   JetStreamApiError,
   RetentionPolicy,
@@ -35,7 +36,28 @@ export async function ensureTopology(
   await ensureConsumer(jsm, options);
 }
 
-/** Creates a file-backed stream with `subject` as its only subject, or checks that it has it. */
+/**
+ * What Mayhem needs of a stream so that no work (or dead letter) is dropped
+ * before it is settled: kept until deleted (limits retention: interest or
+ * work-queue retention would drop messages under other consumers' acks, or with
+ * no consumer at all), on disk (memory storage loses everything on a server
+ * restart), and no limit that deletes stored messages (count, size, age, per
+ * subject). A stream is created with exactly this; an existing one must match.
+ */
+const STREAM_REQUIREMENTS = {
+  retention: RetentionPolicy.Limits,
+  storage: StorageType.File,
+  discard: DiscardPolicy.Old,
+  max_msgs: -1,
+  max_bytes: -1,
+  max_msgs_per_subject: -1,
+  max_age: 0,
+} as const;
+
+/**
+ * Creates a file-backed stream with `subject` as its only subject and no limits,
+ * or checks that an existing one is such ({@link STREAM_REQUIREMENTS}).
+ */
 export async function ensureStream(
   jsm: JetStreamManager,
   name: string,
@@ -43,22 +65,37 @@ export async function ensureStream(
 ): Promise<void> {
   const info = await getOrCreate(
     () => jsm.streams.info(name),
-    () =>
-      jsm.streams.add({
-        name,
-        subjects: [subject],
-        storage: StorageType.File,
-        retention: RetentionPolicy.Limits,
-      }),
+    () => jsm.streams.add({ name, subjects: [subject], ...STREAM_REQUIREMENTS }),
     JetStreamApiCodes.StreamNotFound,
   );
   checkStream(info, subject);
 }
 
 function checkStream(info: StreamInfo, subject: string): void {
-  const actual = [...(info.config.subjects ?? [])].sort();
-  if (actual.length !== 1 || actual[0] !== subject) {
-    throw new NatsConfigMismatchError("stream", info.config.name, "subjects", [subject], actual);
+  const { config } = info;
+  const mismatch = (field: string, expected: unknown, actual: unknown): NatsConfigMismatchError =>
+    new NatsConfigMismatchError("stream", config.name, field, expected, actual);
+
+  const subjects = [...(config.subjects ?? [])].sort();
+  if (subjects.length !== 1 || subjects[0] !== subject) {
+    throw mismatch("subjects", [subject], subjects);
+  }
+  const wanted = STREAM_REQUIREMENTS;
+  if (config.retention !== wanted.retention) {
+    throw mismatch("retention", wanted.retention, config.retention);
+  }
+  if (config.storage !== wanted.storage) {
+    throw mismatch("storage", wanted.storage, config.storage);
+  }
+  // Counts and sizes: -1 is unlimited (the server also reads 0 as unlimited).
+  for (const field of ["max_msgs", "max_bytes", "max_msgs_per_subject"] as const) {
+    const actual = config[field];
+    if (actual !== undefined && actual > 0) throw mismatch(field, wanted[field], actual);
+  }
+  const maxAgeMs = config.max_age === undefined ? 0 : millis(config.max_age);
+  if (maxAgeMs !== wanted.max_age) throw mismatch("max_age (ms)", wanted.max_age, maxAgeMs);
+  if (config.discard !== undefined && config.discard !== wanted.discard) {
+    throw mismatch("discard", wanted.discard, config.discard);
   }
 }
 
@@ -93,6 +130,14 @@ function checkConsumer(info: ConsumerInfo, options: ResolvedNatsBrokerOptions): 
   }
   if (config.ack_policy !== AckPolicy.Explicit) {
     throw mismatch("ack_policy", AckPolicy.Explicit, config.ack_policy);
+  }
+  // Any other policy skips the messages stored before some point: work never delivered.
+  if (config.deliver_policy !== DeliverPolicy.All) {
+    throw mismatch("deliver_policy", DeliverPolicy.All, config.deliver_policy);
+  }
+  // Deliveries without their payload would all be terminated as malformed.
+  if (config.headers_only === true) {
+    throw mismatch("headers_only", false, true);
   }
   const ackWaitMs = config.ack_wait === undefined ? undefined : millis(config.ack_wait);
   if (ackWaitMs !== options.ackWaitMs) {
