@@ -61,11 +61,12 @@ const CREATION_FRAMES = 4;
 export const pendingAwaits = new Map<object, AwaitRecord>();
 
 /**
- * Await sites and plain promises' creation sites: freely up to 20,000 a second, then 1 in
- * 64 (1 in 256 measured 1.88x instead of 2.10x on Mayhem, but leaves a loaded dump with
- * fewer await lines).
+ * Await sites and plain promises' creation sites: freely up to 10,000 a second, then 1 in
+ * 128. Captures are most of debug mode's cost (27 % of Mayhem's time at 20,000 a second
+ * and 1 in 64, for 2.8 times slower in all); a dump groups tasks waiting on one line, so a
+ * loaded dump still names every line that many tasks wait on.
  */
-export const awaitSampler = new StackSampler(20_000, 2_000, 64);
+export const awaitSampler = new StackSampler(10_000, 1_000, 128);
 export const debugStats = { droppedAwaits: 0 };
 
 let seq = 0;

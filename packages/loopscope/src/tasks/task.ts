@@ -64,19 +64,22 @@ const enum Settled {
 const CREATION_FRAMES = 8;
 
 /**
- * Production mode's creation stacks: freely up to 1,000 a second (bursts of 200), then
- * 1 in 256.
+ * Production mode's creation stacks: freely up to 100 a second (bursts of 100), then 1 in
+ * 4,096. In Mayhem a capture costs about 10 µs (V8 walks the async chain too), and 1,000
+ * a second plus 1 in 256 of 180,000 tasks a second took 2 % of the main thread: the whole
+ * budget of production mode twice over. This keeps it near 0.2 %; a dump still shows where
+ * each kind of task comes from, since tasks of one kind share their creation site.
  */
-export const creationSampler = new StackSampler(1000, 200, 256);
+export const creationSampler = new StackSampler(100, 100, 4096);
 
 /**
- * Debug mode's creation stacks: freely up to 10,000 a second (bursts of 1,000), then 1 in
- * 16. A capture costs ~2 µs whatever its depth, and Mayhem at full speed spawns about
- * 175,000 tasks a second in debug mode: capturing every one would take debug mode past its
- * budget of 3 times slower. A failure report for a task sampled out names its nearest
- * ancestor's creation instead (see `debug-lookups.ts`), and the dump counts what was sampled out.
+ * Debug mode's creation stacks: freely up to 5,000 a second (bursts of 1,000), then 1 in
+ * 32. A capture costs 3–10 µs, and Mayhem at full speed spawns about 75,000 tasks a second
+ * in debug mode: capturing every one would take debug mode past its budget of 3 times
+ * slower. A failure report for a task sampled out names its nearest ancestor's creation
+ * instead (see `debug-lookups.ts`), and the dump counts what was sampled out.
  */
-export const debugCreationSampler = new StackSampler(10_000, 1_000, 16);
+export const debugCreationSampler = new StackSampler(5_000, 1_000, 32);
 
 /** Every task not yet settled, in creation order. */
 export const registry = new PendingList<TaskImpl>();

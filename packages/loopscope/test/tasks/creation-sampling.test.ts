@@ -17,6 +17,7 @@ import {
 } from "../../src/tasks/index.js";
 import type { Task } from "../../src/tasks/index.js";
 import type { TaskImpl } from "../../src/tasks/task.js";
+import { debugCreationSampler } from "../../src/tasks/task.js";
 
 const thisFile = fileURLToPath(import.meta.url);
 
@@ -26,7 +27,7 @@ function captured(task: Task): boolean {
 
 /**
  * Spawn children of `parent` (each done at once) until one's creation is sampled out.
- * The bucket holds 1,000 captures and refills 10 a millisecond, then keeps 1 in 16: a
+ * The bucket holds 1,000 captures and refills 5 a millisecond, then keeps 1 in 32: a
  * tight loop of cheap spawns finds one long before the bound.
  */
 function spawnUntilSampledOut(parent: Task, name: string): Task {
@@ -57,7 +58,7 @@ describe("debug mode: sampled creation stacks", () => {
     assert.ok(captured(handle));
     const sampledOut = spawnUntilSampledOut(handle, "save cattle-ab12");
     assert.ok(!captured(sampledOut));
-    assert.equal(snapshotTasks().sampling?.creationOneIn, 16);
+    assert.equal(snapshotTasks().sampling?.creationOneIn, debugCreationSampler.oneIn);
     assert.ok((snapshotTasks().sampling?.creationSkipped ?? 0) > 0);
   });
 
