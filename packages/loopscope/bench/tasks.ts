@@ -6,7 +6,10 @@
  *   bytes per task, at 1,000 / 10,000 / 100,000 pending tasks (production mode), and
  *   at 100,000 in debug mode (every task with creation frames and an await line);
  *   `textVsJson` is the text rendering's time over `JSON.stringify` of the same dump,
- *   the baseline measured in the same run.
+ *   the baseline measured in the same run; `heapBytesPerTask` is all the heap a pending
+ *   task holds, `applicationBytesPerTask` what the same pending async call holds with no
+ *   task and no hooks (measured in the same run), `registryBytesPerTask` the difference:
+ *   loopscope's own cost.
  * Run: node --import tsx bench/tasks.ts [--quick]
  */
 import { setFlagsFromString } from "node:v8";
@@ -49,6 +52,30 @@ async function compare(): Promise<{ bareNs: number; spawnNs: number; ratio: numb
   return { bareNs: round1(bareNs), spawnNs: round1(spawnNs), ratio: round3(spawnNs / bareNs) };
 }
 
+/**
+ * Heap per pending call of the application's own async function, with no task and no
+ * hooks: what the application holds anyway, the baseline the registry's cost is over.
+ */
+async function bareHeapPerCall(count: number): Promise<number> {
+  const tracking = isDebugTracking();
+  setDebugTracking(false);
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  async function waitForGate(): Promise<void> {
+    await gate;
+  }
+  gc();
+  const heapBefore = process.memoryUsage().heapUsed;
+  const calls = [];
+  for (let i = 0; i < count; i++) calls.push(waitForGate());
+  gc();
+  const perCall = (process.memoryUsage().heapUsed - heapBefore) / count;
+  release();
+  await Promise.all(calls);
+  setDebugTracking(tracking);
+  return perCall;
+}
+
 async function dumpAt(count: number): Promise<Record<string, number | string>> {
   let release!: () => void;
   const gate = new Promise<void>((resolve) => (release = resolve));
@@ -56,6 +83,8 @@ async function dumpAt(count: number): Promise<Record<string, number | string>> {
   async function waitForGate(): Promise<void> {
     await gate;
   }
+  // Production mode's tasks run `() => gate`: nothing of the application's is pending.
+  const applicationBytesPerTask = debug ? await bareHeapPerCall(count) : 0;
   gc();
   const heapBefore = process.memoryUsage().heapUsed;
   const tasks = [];
@@ -91,6 +120,8 @@ async function dumpAt(count: number): Promise<Record<string, number | string>> {
     textBytesPerTask: round1(Buffer.byteLength(text) / count),
     jsonBytesPerTask: round1(jsonBytes / count),
     heapBytesPerTask: Math.round(heapPerTask),
+    applicationBytesPerTask: Math.round(applicationBytesPerTask),
+    registryBytesPerTask: Math.round(heapPerTask - applicationBytesPerTask),
     unsampled: dump.unsampled ?? 0,
   };
 }
@@ -121,6 +152,6 @@ console.log(
       debug,
     },
     dump: dumps,
-    limits: { dumpMsAt100k: 250, heapBytesPerTask: 1024 },
+    limits: { dumpMsAt100k: 250, registryBytesPerTask: 1024 },
   }),
 );

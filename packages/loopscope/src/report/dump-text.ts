@@ -210,13 +210,19 @@ function resumerEnd(frames: readonly Frame[], end: number = frames.length): numb
 
 function groupBySignature(nodes: readonly TreeNode[]): Group[] {
   const groups = new Map<number, Group>();
+  // Tasks of one kind come in runs: the previous node's group is checked first.
+  let lastSignature = 0; // no signature is 0
+  let lastGroup: Group | undefined = undefined;
   for (const node of nodes) {
-    let group = groups.get(node.signature);
+    let group: Group | undefined =
+      node.signature === lastSignature ? lastGroup : groups.get(node.signature);
     if (group === undefined) {
       group = { nodes: [] };
       groups.set(node.signature, group);
     }
     group.nodes.push(node);
+    lastSignature = node.signature;
+    lastGroup = group;
   }
   return [...groups.values()];
 }

@@ -27,21 +27,47 @@ export interface AwaitView {
  * shows its innermost, oldest suspended call.
  */
 export function resolveAwaits(nowMs: number): AwaitView {
-  const live: { record: AwaitRecord; frames: readonly Frame[] }[] = [];
+  // Identical stacks resolve to one array (see `withFrameCache`): each distinct one is
+  // trimmed, and its outer frames noted, once; `null` marks a stack that is no await.
+  const trimmedOf = new Map<readonly Frame[], readonly Frame[] | null>();
+  const records: AwaitRecord[] = [];
+  const framesOf: (readonly Frame[])[] = [];
   const outerSites = new SiteSet();
   for (const record of pendingAwaits.values()) {
-    const frames = withoutHookFrames(resolveStack(record.raw));
-    const top = frames[0];
-    // `p.then()` (a built-in at the top) and loopscope's own bookkeeping are not awaits.
-    if (top === undefined || top.line <= 0 || top.loopscope === true) continue;
-    live.push({ record, frames: withoutResumer(untilLoopscope(frames)) });
-    for (let i = 1; i < frames.length; i++) outerSites.add(frames[i]!);
+    const resolved = resolveStack(record.raw);
+    let trimmed = trimmedOf.get(resolved);
+    if (trimmed === undefined) {
+      const frames = withoutHookFrames(resolved);
+      const top = frames[0];
+      // `p.then()` (a built-in at the top) and loopscope's own bookkeeping are not awaits.
+      if (top === undefined || top.line <= 0 || top.loopscope === true) {
+        trimmed = null;
+      } else {
+        trimmed = withoutResumer(untilLoopscope(frames));
+        for (let i = 1; i < frames.length; i++) outerSites.add(frames[i]!);
+      }
+      trimmedOf.set(resolved, trimmed);
+    }
+    if (trimmed === null) continue;
+    records.push(record);
+    framesOf.push(trimmed);
   }
   const byTask = new Map<TaskImpl, ResolvedAwait>();
   const untracked: ResolvedAwait[] = [];
   const sites = new CreationSites();
-  for (const { record, frames } of live) {
-    if (outerSites.has(frames[0]!)) continue;
+  const folded = new Map<readonly Frame[], boolean>();
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i]!;
+    const frames = framesOf[i]!;
+    let outer = folded.get(frames);
+    if (outer === undefined) {
+      outer = outerSites.has(frames[0]!);
+      folded.set(frames, outer);
+    }
+    if (outer) continue;
+    // Records come in the order they were made (a Map keeps insertion order): a task's
+    // first one is its oldest.
+    if (record.task !== undefined && byTask.has(record.task)) continue;
     const resolved: ResolvedAwait = {
       record,
       awaiting: {
@@ -50,13 +76,8 @@ export function resolveAwaits(nowMs: number): AwaitView {
         sinceMs: nowMs - record.sinceMs,
       },
     };
-    if (record.task === undefined) {
-      untracked.push(resolved);
-      continue;
-    }
-    const previous = byTask.get(record.task);
-    if (previous === undefined || record.seq < previous.record.seq)
-      byTask.set(record.task, resolved);
+    if (record.task === undefined) untracked.push(resolved);
+    else byTask.set(record.task, resolved);
   }
   return { byTask, untracked };
 }
@@ -125,6 +146,32 @@ class SiteSet {
  */
 export class CreationSites {
   private readonly byFile = new Map<string, Map<number, string>>();
+  /** By creation stack (identical stacks share an array during a dump). */
+  private readonly byStack = new Map<readonly Frame[], string | undefined>();
+  /** By the top frame of a call suspended in Node's own code. */
+  private readonly byInternalFrame = new Map<Frame, string>();
+
+  /** What an await on a promise created by this stack says (`undefined`: nothing known). */
+  ofCreation(created: readonly Frame[]): string | undefined {
+    if (this.byStack.has(created)) return this.byStack.get(created);
+    const creation = withoutHookFrames(created);
+    const site = creation.find((f) => f.line > 0);
+    let text: string | undefined;
+    if (site?.internal === true) text = this.internal(site);
+    else if (site !== undefined) text = this.describe(site.file, site.line);
+    this.byStack.set(created, text);
+    return text;
+  }
+
+  /** {@link describeInternal}, once per frame. */
+  internal(frame: Frame): string {
+    let text = this.byInternalFrame.get(frame);
+    if (text === undefined) {
+      text = describeInternal(frame);
+      this.byInternalFrame.set(frame, text);
+    }
+    return text;
+  }
 
   describe(file: string, line: number): string {
     let byLine = this.byFile.get(file);
@@ -158,14 +205,12 @@ export function describeAwait(
   }
   if (record.timerMs >= 0) return `timer ${record.timerMs} ms`;
   const top = frames[0];
-  if (top?.internal === true) return describeInternal(top);
+  if (top?.internal === true) return sites.internal(top);
   const awaited = record.awaited.deref();
   const created = awaited === undefined ? undefined : creationOf(awaited);
   if (created !== undefined) {
-    const creation = withoutHookFrames(resolveStack(created));
-    const site = creation.find((f) => f.line > 0);
-    if (site?.internal === true) return describeInternal(site);
-    if (site !== undefined) return sites.describe(site.file, site.line);
+    const text = sites.ofCreation(resolveStack(created));
+    if (text !== undefined) return text;
   }
   return "unknown";
 }

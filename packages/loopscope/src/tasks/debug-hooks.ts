@@ -1,6 +1,6 @@
 import { createRequire, syncBuiltinESMExports } from "node:module";
 import { promiseHooks } from "node:v8";
-import { captureStack } from "../report/index.js";
+import { captureCallerStack } from "../report/frames.js";
 import type { RawStack } from "../report/index.js";
 import { context, switchTask } from "./context.js";
 import type { TaskImpl } from "./task.js";
@@ -34,13 +34,15 @@ import { StackSampler } from "./sampler.js";
  * Nothing is formatted until a dump asks.
  */
 
-/** One suspended await (or pending `then`): plain fields, no closure. */
+/**
+ * One suspended await (or pending `then`): plain fields, no closure. Records are kept in
+ * the order they were made (`pendingAwaits` is a Map), so no sequence number is needed.
+ */
 export class AwaitRecord {
   constructor(
     readonly raw: RawStack,
     readonly sinceMs: number,
     readonly task: TaskImpl | undefined,
-    readonly seq: number,
     /** The awaited promise, weakly: holding it would keep alive what it waits on. */
     readonly awaited: WeakRef<object>,
     /** The awaited promise is this task's promise. */
@@ -69,7 +71,6 @@ export const pendingAwaits = new Map<object, AwaitRecord>();
 export const awaitSampler = new StackSampler(10_000, 1_000, 128);
 export const debugStats = { droppedAwaits: 0 };
 
-let seq = 0;
 let stopHooks: (() => void) | undefined;
 const savedContexts: (TaskImpl | undefined)[] = [];
 
@@ -79,7 +80,7 @@ function onInit(promise: Promise<unknown>, parent: Promise<unknown> | undefined)
   if (task !== undefined) setContextTask(promise, task);
   // No clock read here: once per promise it would cost more than the captures it gates.
   if (parent === undefined) {
-    if (awaitSampler.take()) setCreation(promise, captureStack(onInit, CREATION_FRAMES));
+    if (awaitSampler.take()) setCreation(promise, captureCallerStack(CREATION_FRAMES));
     return;
   }
   // `await value` (not a promise) first wraps the value in a promise whose parent is the
@@ -93,10 +94,9 @@ function onInit(promise: Promise<unknown>, parent: Promise<unknown> | undefined)
   }
   if (!awaitSampler.take()) return;
   const record = new AwaitRecord(
-    captureStack(onInit, AWAIT_FRAMES),
+    captureCallerStack(AWAIT_FRAMES),
     performance.now(),
     task,
-    seq++,
     new WeakRef(parent),
     ownerTaskOf(parent),
     timerMsOf(parent),

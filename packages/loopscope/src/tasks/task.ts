@@ -1,4 +1,4 @@
-import { captureStack } from "../report/index.js";
+import { captureCallerStack } from "../report/frames.js";
 import type { RawStack } from "../report/index.js";
 import type { TaskState } from "../report/types.js";
 import { context, switchTask } from "./context.js";
@@ -313,7 +313,7 @@ export function spawn<T>(
   const task = new TaskImpl<T>(nextId++, name, parent, nowMs);
   const debug = context.debug;
   if ((debug ? debugCreationSampler : creationSampler).take(nowMs)) {
-    task.creation = captureStack(spawn, CREATION_FRAMES);
+    task.creation = captureCallerStack(CREATION_FRAMES);
   }
   registry.add(task);
   if (parent !== undefined) {

@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { captureStack, parseStack, parseStackLine, resolveStack } from "../../src/report/frames.js";
+import {
+  captureCallerStack,
+  captureStack,
+  parseStack,
+  parseStackLine,
+  resolveStack,
+  withFrameCache,
+} from "../../src/report/frames.js";
 
 const thisFile = fileURLToPath(import.meta.url);
 
@@ -191,5 +198,87 @@ describe("captureStack + resolveStack", () => {
     assert.equal(parseStackLine(`    at captureStack (${ownSource}:40:3)`)?.loopscope, true);
     assert.equal(parseStackLine(`    at emit (${ownBuilt}:50:3)`)?.loopscope, true);
     assert.equal(resolveStack(captureHere())[0]?.loopscope, undefined);
+  });
+});
+
+describe("captureCallerStack", () => {
+  it("starts below the function that calls it, with at most `limit` frames", () => {
+    const before = Error.stackTraceLimit;
+    function outerCaller(): ReturnType<typeof captureStack> {
+      return hotPath();
+    }
+    function hotPath(): ReturnType<typeof captureStack> {
+      return captureCallerStack(2);
+    }
+    const frames = resolveStack(outerCaller());
+    assert.equal(frames[0]?.fn, "outerCaller");
+    assert.equal(frames.length, 2);
+    assert.equal(Error.stackTraceLimit, before);
+  });
+
+  it("resolves like captureStack with skipAbove", () => {
+    function viaCaller(): ReturnType<typeof captureStack> {
+      return captureCallerStack(5);
+    }
+    function viaSkip(): ReturnType<typeof captureStack> {
+      return captureStack(viaSkip, 5);
+    }
+    function site(capture: () => ReturnType<typeof captureStack>): readonly unknown[] {
+      return resolveStack(capture()).map((f) => [f.fn, f.file]);
+    }
+    assert.deepEqual(site(viaCaller), site(viaSkip));
+  });
+});
+
+describe("withFrameCache", () => {
+  class Herd {
+    captured: ReturnType<typeof captureStack>[] = [];
+    constructor() {
+      this.captured.push(captureStack());
+    }
+    method(): ReturnType<typeof captureStack> {
+      return captureStack();
+    }
+  }
+  function plain(): ReturnType<typeof captureStack> {
+    return captureStack();
+  }
+
+  it("resolves as without it, sharing frames and identical stacks", () => {
+    function captureAll(): ReturnType<typeof captureStack>[] {
+      return [plain(), new Herd().captured[0]!, new Herd().method()];
+    }
+    const rounds: ReturnType<typeof captureStack>[][] = [];
+    for (let i = 0; i < 4; i++) rounds.push(captureAll());
+    const alone = rounds[0]!.map((raw) => resolveStack(raw));
+    const cached = withFrameCache(() =>
+      rounds.slice(1).map((r) => r.map((raw) => resolveStack(raw))),
+    );
+    for (const round of cached) assert.deepEqual(round, alone);
+    assert.deepEqual(
+      alone.map((frames) => frames[0]?.fn),
+      ["plain", "new Herd", "Herd.method"],
+    );
+    // Captured at one place three times: one array (of the same frames) per place.
+    for (let k = 0; k < 3; k++) {
+      assert.equal(cached[0]![k], cached[1]![k]);
+      assert.equal(cached[0]![k], cached[2]![k]);
+    }
+    assert.notEqual(cached[0]![0], cached[0]![1]);
+  });
+
+  it("tells apart one position reached as a method of different types", () => {
+    class Cow {
+      where(): ReturnType<typeof captureStack> {
+        return captureStack();
+      }
+    }
+    class Calf extends Cow {}
+    const frames = withFrameCache(() => [
+      resolveStack(new Cow().where()),
+      resolveStack(new Calf().where()),
+    ]);
+    assert.equal(frames[0]![0]!.fn, "Cow.where");
+    assert.equal(frames[1]![0]!.fn, "Calf.where");
   });
 });
