@@ -163,7 +163,10 @@ function signOne(node: TreeNode, keys: DumpKeys): void {
   }
   const what = keys.pair(keys.string(kindKey(task)), at);
   const where = keys.pair(keys.frames(created, node.ownCreationEnd), keys.nameShape(task.name));
-  const kind = keys.pair(keys.string(task.state), task.id === 0 ? 0 : 1);
+  const kind = keys.pair(
+    keys.string(task.neverResumes === true ? "never resumes" : task.state),
+    task.id === 0 ? 0 : 1,
+  );
   node.signature = keys.pair(keys.pair(what, where), keys.pair(kind, children));
 }
 
@@ -385,6 +388,8 @@ function title(
   }
   if (facts.cancelling > 0)
     state.push(nodes.length === 1 ? "cancel requested" : `${facts.cancelling} cancel requested`);
+  // One group never mixes tasks that will resume with tasks that cannot (the signature).
+  if (one.neverResumes === true) state.push("NEVER RESUMES");
   const stateText = `[${state.join(", ")}]`;
   if (nodes.length === 1 || (nested && perParent === 1)) {
     if (nodes.length > 1) return `${nameShape(one.name, facts)} ${stateText}`;
@@ -468,6 +473,12 @@ function header(dump: TaskDumpEvent, count: number, roots: number, groupCount: n
     `loopscope task dump: pid ${dump.pid}, ${new Date(dump.time).toISOString()}, ${dump.mode} mode`,
     countLine(count, roots, groupCount),
   ];
+  const lost = dump.tasks.filter((task) => task.neverResumes === true).length;
+  const notListed = dump.neverResumesNotListed ?? 0;
+  if (lost > 0 || notListed > 0) {
+    const more = notListed > 0 ? ` (and ${notListed} earlier ones no longer listed)` : "";
+    lines.push(`${lost} of them can never resume${more}: see the task-never-resumes events`);
+  }
   const sampling = dump.sampling;
   if (dump.unsampled !== undefined && dump.unsampled > 0) {
     const rate =

@@ -77,6 +77,11 @@ export interface TaskSnapshot {
   readonly awaiting?: Awaiting;
   /** Cancellation was requested and the task has not settled yet. */
   readonly cancelRequested?: boolean;
+  /**
+   * Reported as `task-never-resumes`: what it awaits can never settle. It stays in later
+   * dumps (as `pending`: it will never be anything else), frozen as it was when found.
+   */
+  readonly neverResumes?: boolean;
   /** Debug mode only: milliseconds spent running on the loop (the task's steps, its own time only). */
   readonly busyMs?: number;
   /** Debug mode only: milliseconds not running (`ageMs - busyMs`): waiting, or queued behind other work. */
@@ -170,6 +175,8 @@ export interface TaskDumpEvent extends EventBase {
   readonly mode: "production" | "debug";
   /** Tasks whose creation frames were sampled out under load. */
   readonly unsampled?: number;
+  /** Tasks found never to resume that are no longer listed: only the latest 1,000 are kept. */
+  readonly neverResumesNotListed?: number;
   /** Node's active handles and requests by kind, e.g. `{ Timeout: 3, TCPSocketWrap: 1 }`. */
   readonly resources?: Readonly<Record<string, number>>;
   /** How stacks were sampled under load, so a reader knows what is missing. */

@@ -1,9 +1,10 @@
 import { emit } from "../events/index.js";
 import { resolveStack } from "../report/index.js";
-import type { Frame, TaskRef } from "../report/types.js";
+import type { Awaiting, TaskRef } from "../report/types.js";
 import { resolveAwaits } from "./await-view.js";
 import { context } from "./context.js";
 import { forgetAwaitsOf } from "./debug-hooks.js";
+import { keepLost } from "./lost-tasks.js";
 import type { TaskImpl } from "./task.js";
 import { Outcome, lifecycle, registry } from "./task.js";
 
@@ -53,16 +54,37 @@ export function watchPendingTasks(): void {
 function reportLost(task: TaskImpl): void {
   try {
     if (task.state !== "pending" && task.state !== "running") return;
-    let stack: readonly Frame[] = [];
+    const nowMs = performance.now();
+    let awaited: Awaiting | undefined;
     if (context.debug) {
-      stack = resolveAwaits(performance.now()).byTask.get(task)?.awaiting.at ?? [];
+      awaited = resolveAwaits(nowMs).byTask.get(task)?.awaiting;
       forgetAwaitsOf(task);
     }
+    const stack = awaited?.at ?? [];
     const ref: TaskRef = {
       id: task.id,
       name: task.name,
       createdAt: task.creation === undefined ? [] : resolveStack(task.creation),
     };
+    keepLost({
+      id: task.id,
+      name: task.name,
+      parentId: task.parent?.id,
+      createdMs: task.createdMs,
+      createdAt: ref.createdAt,
+      awaiting:
+        awaited === undefined
+          ? undefined
+          : {
+              // The awaited promise is gone, and with it what it was: say what is known.
+              what:
+                awaited.what === "unknown" ? "a promise nothing can settle any more" : awaited.what,
+              at: awaited.at,
+              sinceMs: nowMs - awaited.sinceMs,
+            },
+      busyMs: context.debug ? task.busyMs : undefined,
+      steps: context.debug ? task.steps : undefined,
+    });
     task.finish(Outcome.Lost);
     emit({ type: "task-never-resumes", time: Date.now(), pid: process.pid, task: ref, stack });
   } catch {

@@ -6,6 +6,7 @@ import { resolveAwaits } from "./await-view.js";
 import { context } from "./context.js";
 import { awaitSampler, debugStats } from "./debug-hooks.js";
 import type { TaskImpl } from "./task.js";
+import { lostTaskSnapshots, lostTasksNotKept } from "./lost-tasks.js";
 import { creationSampler, debugCreationSampler, registry } from "./task.js";
 
 const NO_FRAMES: readonly Frame[] = Object.freeze([]);
@@ -13,7 +14,8 @@ const NO_FRAMES: readonly Frame[] = Object.freeze([]);
 /**
  * Every pending task as plain data: the `task-dump` event (DESIGN.md, "Contracts").
  * In debug mode each task says what it awaits and since when, and async function calls
- * outside any task are listed too (with id 0). Stacks are resolved here, lazily, once
+ * outside any task are listed too (with id 0). Tasks found never to resume follow the
+ * pending ones, marked `neverResumes`. Stacks are resolved here, lazily, once
  * each. Never throws for the application's sake: a broken stack reads as no frames.
  */
 export function snapshotTasks(): TaskDumpEvent {
@@ -35,6 +37,7 @@ function snapshotNow(): TaskDumpEvent {
         ? snapshotOf(task, nowMs, undefined)
         : debugSnapshotOf(task, nowMs, byTask.get(task));
   }
+  for (const lost of lostTaskSnapshots(nowMs)) tasks.push(lost);
   if (view !== undefined) {
     for (const call of view.untracked) tasks.push(untrackedCall(call, nowMs));
   }
@@ -49,6 +52,8 @@ function snapshotNow(): TaskDumpEvent {
     resources: countResources(),
   };
   if (unsampled > 0) dump.unsampled = unsampled;
+  const notListed = lostTasksNotKept();
+  if (notListed > 0) dump.neverResumesNotListed = notListed;
   const creation = context.debug ? debugCreationSampler : creationSampler;
   dump.sampling = {
     creationOneIn: creation.oneIn,
