@@ -601,6 +601,43 @@ describe(
       );
     });
 
+    it("fetches that keep failing are logged once, then once more when a fetch works again", async () => {
+      const names = isolatedNames();
+      const logger = recordingLogger();
+      const b = await broker({ ...names, logger });
+      await b.publish(encode("before"));
+      (await pullCount(b, 1))[0]!.ack();
+
+      // Someone deletes the consumer: every fetch fails until it exists again.
+      const { nc, jsm } = await adminClient(server.url);
+      try {
+        await jsm.consumers.delete(names.stream, names.durable);
+        await delay(3_500);
+      } finally {
+        await nc.close();
+      }
+      // Connecting another instance creates the consumer again.
+      await (await NatsBroker.connect({ servers: server.url, ...names })).close();
+      await b.publish(encode("after"));
+      // A new consumer delivers the stream from the start: "before" comes again.
+      const again = await pullCount(b, 2, 10_000);
+      assert.deepEqual(
+        again.map((m) => decode(m.data)),
+        ["before", "after"],
+      );
+      for (const m of again) m.ack();
+
+      const errors = logger.lines.filter((l) => l.level === "error");
+      assert.deepEqual(
+        errors.map((l) => l.msg),
+        ["nats: fetch failed; retrying every second, logged again once a minute while it lasts"],
+      );
+      const recovered = logger.lines.filter((l) => l.msg.startsWith("nats: fetching again"));
+      assert.equal(recovered.length, 1);
+      const { failures } = recovered[0]!.obj as { failures: number };
+      assert.ok(failures >= 2, `several fetches failed, one line said so (${failures})`);
+    });
+
     it("natsStats() reads the same figures over its own connection", async () => {
       const names = isolatedNames();
       const b = await broker(names);

@@ -19,6 +19,7 @@ import {
   type ResolvedNatsBrokerOptions,
 } from "./options.js";
 import { PrefetchBuffer, type Prefetched } from "./prefetch-buffer.js";
+import { FetchFailureLog } from "./fetch-failures.js";
 import { PublishWindow } from "./publish-window.js";
 import { systemClock } from "../clock.js";
 import { PullWaiter } from "../pull-waiter.js";
@@ -100,6 +101,7 @@ export class NatsBroker implements Broker, LeaseOwner {
   readonly #waiters = new Set<PullWaiter>();
   readonly #deadLetters = new Set<Promise<void>>();
   readonly #publishWindow: PublishWindow;
+  readonly #fetchFailures: FetchFailureLog;
   /** Most messages held at once: buffered plus leased and unsettled. */
   readonly #maxInFlight: number;
   /** Most messages buffered (`prefetch`, at most `maxInFlight`). */
@@ -140,6 +142,7 @@ export class NatsBroker implements Broker, LeaseOwner {
     this.#fetchThreshold = Math.ceil(this.#prefetch / 2);
     this.#buffer = new PrefetchBuffer();
     this.#publishWindow = new PublishWindow(options.publishWindow);
+    this.#fetchFailures = new FetchFailureLog(options.logger);
     this.#statusWatch = this.#watchStatus();
     this.#pump = this.#runPump();
   }
@@ -349,11 +352,16 @@ export class NatsBroker implements Broker, LeaseOwner {
           expires: FETCH_EXPIRES_MS,
         });
         this.#fetch = fetch;
-        for await (const msg of fetch) this.#accept(msg);
+        for await (const msg of fetch) {
+          // A fetch that delivers works, whether or not it ends well.
+          this.#fetchFailures.succeeded();
+          this.#accept(msg);
+        }
+        this.#fetchFailures.succeeded();
       } catch (error) {
         // Missed heartbeats while disconnected end a fetch: wait for the connection instead.
         if (!this.#stopped && this.#connected) {
-          this.#options.logger.error({ err: error }, "nats: fetch failed; retrying");
+          this.#fetchFailures.failed(error);
           await this.#pauseBeforeRetry();
         }
       } finally {
