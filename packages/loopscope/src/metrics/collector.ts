@@ -5,9 +5,25 @@ import { loopBlockedStats, pendingTaskCount } from "../watchdog/index.js";
 import type { LoopMetricsSample } from "./sample.js";
 
 /** Sampling resolution of the delay histogram, in milliseconds (Node's timer does the sampling). */
-const DELAY_RESOLUTION_MS = 10;
+export const DELAY_RESOLUTION_MS = 10;
 
 const NS_PER_MS = 1e6;
+
+/**
+ * `monitorEventLoopDelay` records the time between two ticks of its timer: the
+ * resolution plus how late the tick came. An idle loop would read 10 ms; the delay is
+ * the lateness alone (what aiodebug's lag is: a sleep's overrun), so the resolution
+ * comes off every figure.
+ */
+function latenessMs(betweenTicksNs: number): number {
+  return Math.max(0, betweenTicksNs / NS_PER_MS - DELAY_RESOLUTION_MS);
+}
+
+/** What the collector reads of the delay histogram; `monitorEventLoopDelay`'s, or a test's. */
+export type DelayHistogram = Pick<
+  IntervalHistogram,
+  "count" | "max" | "percentile" | "reset" | "enable" | "disable"
+>;
 
 /**
  * Measures the loop per interval: `monitorEventLoopDelay` reset at each interval end,
@@ -17,7 +33,7 @@ const NS_PER_MS = 1e6;
  * scrape time.
  */
 export class LoopMetricsCollector {
-  readonly #histogram: IntervalHistogram;
+  readonly #histogram: DelayHistogram;
   readonly #onSample: (sample: LoopMetricsSample) => void;
   #elu: EventLoopUtilization;
   #startedAt: number;
@@ -26,9 +42,13 @@ export class LoopMetricsCollector {
   #timer: NodeJS.Timeout | undefined;
   #latest: LoopMetricsSample | undefined;
 
-  constructor(intervalMs: number, onSample: (sample: LoopMetricsSample) => void) {
+  constructor(
+    intervalMs: number,
+    onSample: (sample: LoopMetricsSample) => void,
+    histogram: DelayHistogram = monitorEventLoopDelay({ resolution: DELAY_RESOLUTION_MS }),
+  ) {
     this.#onSample = onSample;
-    this.#histogram = monitorEventLoopDelay({ resolution: DELAY_RESOLUTION_MS });
+    this.#histogram = histogram;
     this.#histogram.enable();
     this.#elu = performance.eventLoopUtilization();
     this.#startedAt = performance.now();
@@ -53,10 +73,10 @@ export class LoopMetricsCollector {
     const sample: LoopMetricsSample = {
       time: Date.now(),
       intervalMs: now - this.#startedAt,
-      delayP50Ms: hasSamples ? histogram.percentile(50) / NS_PER_MS : 0,
-      delayP90Ms: hasSamples ? histogram.percentile(90) / NS_PER_MS : 0,
-      delayP99Ms: hasSamples ? histogram.percentile(99) / NS_PER_MS : 0,
-      delayMaxMs: hasSamples ? histogram.max / NS_PER_MS : 0,
+      delayP50Ms: hasSamples ? latenessMs(histogram.percentile(50)) : 0,
+      delayP90Ms: hasSamples ? latenessMs(histogram.percentile(90)) : 0,
+      delayP99Ms: hasSamples ? latenessMs(histogram.percentile(99)) : 0,
+      delayMaxMs: hasSamples ? latenessMs(histogram.max) : 0,
       utilization: Number.isFinite(utilization) ? utilization : 0,
       blockedCount: blocked.count - this.#blocked.count,
       blockedMs: blocked.totalMs - this.#blocked.totalMs,
