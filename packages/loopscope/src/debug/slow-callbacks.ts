@@ -101,12 +101,17 @@ export class SlowCallbackMonitor {
   #onBlocked(event: LoopBlockedEvent): void {
     // The watchdog saw into this block: nothing to add.
     if (event.stack.length > 0 || event.task !== undefined) return;
-    // The watchdog reports a stall as the loop turns again, from the beat that ends it.
-    const stallStartMs = performance.now() - event.durationMs - SLACK_MS;
+    // Coalesced repeats are reported a window after they happened: their `endedAt` says
+    // when. Without it, the report is taken as coming as the loop turned again.
+    const stallEndMs =
+      event.endedAt === undefined ? performance.now() : event.endedAt - performance.timeOrigin;
+    const stallStartMs = stallEndMs - event.durationMs - SLACK_MS;
     let culprit: Recorded | undefined;
     let index = -1;
     this.#calls.forEach((call, i) => {
-      if (call === undefined || call.endMs < stallStartMs) return;
+      if (call === undefined || call.endMs < stallStartMs || call.endMs > stallEndMs + SLACK_MS) {
+        return;
+      }
       if (culprit === undefined || call.durationMs > culprit.durationMs) {
         culprit = call;
         index = i;

@@ -116,6 +116,11 @@ export interface LoopBlockedEvent extends EventBase {
   readonly task?: TaskRef;
   /** Blocks at the same place coalesced into this report. */
   readonly count: number;
+  /**
+   * Epoch milliseconds when the block ended (for coalesced repeats, the longest one's).
+   * `time` is when the report went out: a coalescing window later for repeats.
+   */
+  readonly endedAt?: number;
 }
 
 /** A promise rejected and nobody handled it (Node's `unhandledRejection`). */

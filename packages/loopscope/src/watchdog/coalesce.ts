@@ -7,6 +7,8 @@ export interface BlockReport {
   readonly stack: readonly Frame[];
   readonly note?: string;
   readonly task?: TaskRef;
+  /** Epoch milliseconds when the block ended. */
+  readonly endedAt?: number;
 }
 
 /** What the coalescer hands on: a block, or several at the same place. */

@@ -147,6 +147,16 @@ function checkOptions(options: WatchdogOptions): CheckedOptions {
  * The beat interval: a tenth of the threshold, within 5–50 ms. It bounds the error of a
  * reported duration; detection itself does not wait for it (the worker times the stall).
  */
+/**
+ * Epoch milliseconds of a `process.hrtime.bigint()` reading, on the performance clock
+ * (as `performance.timeOrigin + performance.now()`), so that a reader can compare it with
+ * `performance.now()` times without the wall clock's adjustments in between.
+ */
+function epochOfHrtime(at: bigint): number {
+  const agoMs = Number(process.hrtime.bigint() - at) / 1e6;
+  return Math.round((performance.timeOrigin + performance.now() - agoMs) * 10) / 10;
+}
+
 function beatIntervalMs(slowMs: number): number {
   return Math.min(50, Math.max(5, Math.round(slowMs / 10)));
 }
@@ -313,7 +323,8 @@ class WatchdogImpl implements Watchdog {
   #onStall(stall: Stall): void {
     recordBlocked(stall.durationMs);
     try {
-      this.#coalescer.add(this.#describe(stall, this.#slot.take(stall.seq)));
+      const report = this.#describe(stall, this.#slot.take(stall.seq));
+      this.#coalescer.add({ ...report, endedAt: epochOfHrtime(stall.endedAt) });
     } catch {
       // The watchdog never throws into the application's timers.
     }
@@ -349,6 +360,7 @@ class WatchdogImpl implements Watchdog {
       count: report.count,
       ...(report.note === undefined ? {} : { note: report.note }),
       ...(report.task === undefined ? {} : { task: report.task }),
+      ...(report.endedAt === undefined ? {} : { endedAt: report.endedAt }),
     };
     emit(event);
     if (this.#options.onReport !== undefined) {

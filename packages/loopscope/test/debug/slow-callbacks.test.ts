@@ -203,6 +203,18 @@ describe("debug mode: a block the watchdog could not see into", () => {
     assert.equal(reported.length, 1, "a call explains one block, not a later one too");
   });
 
+  it("a coalesced report is matched by when its block ended, not by when it went out", async () => {
+    const stallMs = await blockInTask(100);
+    const endedAt = performance.timeOrigin + performance.now();
+    // The same stall reported a window later (coalesced repeats), with when it ended.
+    const coalesced = { ...blockedWithoutCapture(stallMs()), count: 3 };
+    await emitted({ ...coalesced, endedAt: endedAt - 10_000 });
+    assert.equal(reported.length, 0, "a stall that ended 10 s before the call is not the call's");
+    await emitted({ ...coalesced, endedAt });
+    assert.equal(reported.length, 1, "the stall that ended with the call is");
+    assert.equal(reported[0]!.task?.name, "handle cattle-ab12");
+  });
+
   it("nothing when the watchdog saw into the block, or the call was a small part of it", async () => {
     const stallMs = await blockInTask(100);
     const frame: Frame = { fn: "spin", file: thisFile, line: 1, col: 1 };

@@ -119,6 +119,10 @@ describe("watchdog: the stack of whatever blocks the loop", () => {
     );
     const lines = blocks.map((event) => firstAppFrame(event.stack)?.line);
     assert.deepEqual(lines, [markedLine("busy"), markedLine("busy")]);
+    // Each report says when its block ended: the repeats' (reported at stop), after the first.
+    const [first, repeats] = blocks;
+    assert.equal(typeof first!.endedAt, "number", JSON.stringify(first));
+    assert.ok(repeats!.endedAt! > first!.endedAt!, JSON.stringify(blocks));
   });
 
   it("lets the process exit by itself, without waiting for a debugger", async () => {
