@@ -228,6 +228,34 @@ describe(
       assert.equal(b.stats().delivered, 4);
     });
 
+    it("a dead letter that could not be stored keeps its reason when the message comes back", async () => {
+      const names = isolatedNames();
+      const logger = recordingLogger();
+      const options = { ...names, ackWaitMs: 1_000 + OFF_FETCH_BOUNDARY_MS, maxDeliver: 1 };
+      const b = await broker({ ...options, logger });
+      const { nc, jsm } = await adminClient(server.url);
+      try {
+        // Nowhere to store dead letters: the nack on the last delivery cannot dead-letter.
+        await jsm.streams.delete(names.deadLetterStream);
+        await b.publish(encode("nacked once"));
+        (await pullCount(b, 1))[0]!.nack();
+        await eventually(() => b.stats().deadLetterFailures === 1, "the dead letter fails");
+        // Another instance creates the dead-letter stream again; the message, left
+        // unsettled, comes back after the ack wait and is dead-lettered then.
+        await (await NatsBroker.connect({ servers: server.url, ...options })).close();
+        await eventually(
+          async () => (await b.serverStats()).deadLettered === 1,
+          "the dead letter is stored on the second try",
+        );
+        const dead = await jsm.streams.getMessage(names.deadLetterStream, { seq: 1 });
+        assert.equal(dead?.header.get(DeadLetterHeader.reason), "nacked on delivery 1 of 1");
+      } finally {
+        await nc.close();
+      }
+      assert.equal(b.stats().expired, 0, "not counted as an expired lease");
+      assert.deepEqual(await b.pull({ max: 1, expiresMs: 0 }), [], "never handed out again");
+    });
+
     it("refuses an existing stream or consumer with a different config, naming the field", async () => {
       const names = isolatedNames();
       await (await broker({ ...names, ackWaitMs: 10_000, maxDeliver: 5 })).close();

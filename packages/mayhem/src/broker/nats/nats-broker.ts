@@ -38,6 +38,8 @@ const REFRESH_SHARE = 0.5;
 const DRAIN_TIMEOUT_MS = 5_000;
 /** Pause before another fetch after one failed while connected. */
 const FETCH_RETRY_MS = 1_000;
+/** Reasons of dead letters that could not be stored, remembered at most (the oldest go first). */
+const MAX_UNSTORED_REASONS = 10_000;
 /** How long one fetch waits on an empty stream before the pump asks again. */
 const FETCH_EXPIRES_MS = 1_000;
 
@@ -100,6 +102,12 @@ export class NatsBroker implements Broker, LeaseOwner {
   readonly #buffer: PrefetchBuffer;
   readonly #waiters = new Set<PullWaiter>();
   readonly #deadLetters = new Set<Promise<void>>();
+  /**
+   * Why a message was being dead-lettered when storing its dead letter failed, by stream
+   * sequence: it was left unsettled, so the server sends it again after the ack wait,
+   * past max deliver, and the second try must give the first reason, not an expiry.
+   */
+  readonly #unstoredReasons = new Map<number, string>();
   readonly #publishWindow: PublishWindow;
   readonly #fetchFailures: FetchFailureLog;
   /** Most messages held at once: buffered plus leased and unsettled. */
@@ -310,12 +318,14 @@ export class NatsBroker implements Broker, LeaseOwner {
     } catch (error) {
       // Not terminated: the server redelivers it and it is dead-lettered again then.
       this.counters.deadLetterFailures++;
+      this.#rememberUnstored(streamSequence, reason);
       this.#options.logger.error(
         { err: error, streamSequence, reason },
         "nats: could not store a dead letter; the message stays in the stream",
       );
       return;
     }
+    this.#unstoredReasons.delete(streamSequence);
     this.counters.deadLettered++;
     this.#options.logger.warn(
       { streamSequence, deliveries, reason },
@@ -326,6 +336,15 @@ export class NatsBroker implements Broker, LeaseOwner {
     } catch {
       this.counters.settlementFailures++;
     }
+  }
+
+  #rememberUnstored(streamSequence: number, reason: string): void {
+    this.#unstoredReasons.delete(streamSequence);
+    if (this.#unstoredReasons.size >= MAX_UNSTORED_REASONS) {
+      const oldest = this.#unstoredReasons.keys().next().value;
+      if (oldest !== undefined) this.#unstoredReasons.delete(oldest);
+    }
+    this.#unstoredReasons.set(streamSequence, reason);
   }
 
   /**
@@ -418,13 +437,15 @@ export class NatsBroker implements Broker, LeaseOwner {
     const info = msg.info;
     this.#serverPending = info.pending;
     if (info.deliveryCount > this.maxDeliver) {
-      // The consumer's extra delivery (see serverMaxDeliver): the last lease expired.
-      this.counters.expired++;
+      // The consumer's extra delivery (see serverMaxDeliver): the last lease expired, or
+      // its dead letter could not be stored and the message was left unsettled.
+      const unstored = this.#unstoredReasons.get(info.streamSequence);
+      if (unstored === undefined) this.counters.expired++;
       this.deadLetter(
         msg,
         info.streamSequence,
         this.maxDeliver,
-        `ack deadline expired on delivery ${this.maxDeliver} of ${this.maxDeliver}`,
+        unstored ?? `ack deadline expired on delivery ${this.maxDeliver} of ${this.maxDeliver}`,
       );
       return;
     }
