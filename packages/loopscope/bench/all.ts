@@ -16,6 +16,7 @@ const benches: Record<string, string[]> = {
   debug: ["debug.ts"],
   debugMayhem: ["debug-mayhem.ts", "--messages", "50000", "--runs", "3"],
   production: ["production.ts", "--rounds", "3"],
+  idle: ["idle.ts", "--rounds", "3"],
 };
 
 const results: Record<string, unknown> = {};

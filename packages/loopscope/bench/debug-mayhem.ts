@@ -11,21 +11,10 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { positiveIntegerArgument } from "./args.js";
 
-function argument(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  if (index === -1) return fallback;
-  const value = Number(process.argv[index + 1]);
-  if (!Number.isInteger(value) || value <= 0) {
-    throw new TypeError(
-      `--${name} must be a positive integer, received ${String(process.argv[index + 1])}`,
-    );
-  }
-  return value;
-}
-
-const messages = argument("messages", 50_000);
-const runs = argument("runs", 3);
+const messages = positiveIntegerArgument("messages", 50_000);
+const runs = positiveIntegerArgument("runs", 3);
 const mayhemDir = fileURLToPath(new URL("../../mayhem/", import.meta.url));
 const mayhemCli = fileURLToPath(new URL("../../mayhem/dist/cli/main.js", import.meta.url));
 if (!existsSync(mayhemCli)) {

@@ -12,15 +12,10 @@ import { statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { setDebug } from "../src/debug/index.js";
 import { spawn } from "../src/tasks/index.js";
+import { positiveIntegerArgument } from "./args.js";
 
-function argument(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  const value = index === -1 ? undefined : Number(process.argv[index + 1]);
-  return value !== undefined && Number.isInteger(value) && value > 0 ? value : fallback;
-}
-
-const messages = argument("messages", 20_000);
-const rounds = argument("rounds", 3);
+const messages = positiveIntegerArgument("messages", 20_000);
+const rounds = positiveIntegerArgument("rounds", 3);
 const thisFile = fileURLToPath(import.meta.url);
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

@@ -42,6 +42,8 @@ let scheduled: NodeJS.Immediate | undefined;
 /** The batch being written to the file, if any: the next waits for it, keeping lines whole. */
 let inFlight: Promise<void> | undefined;
 let exitHookInstalled = false;
+/** The process is exiting and the queue was written: later events are written at once. */
+let exiting = false;
 let fileErrorReported = false;
 
 /**
@@ -65,7 +67,9 @@ export function emit(event: LoopscopeEvent): void {
     return;
   }
   queue.push(event);
-  scheduleDrain();
+  // Other exit listeners (the watchdog's last coalesced reports) may come after ours.
+  if (exiting) writeQueuedSync();
+  else scheduleDrain();
 }
 
 /**
@@ -251,7 +255,10 @@ function jsonLine(event: LoopscopeEvent): string {
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.on("exit", writeQueuedSync);
+  process.on("exit", () => {
+    exiting = true;
+    writeQueuedSync();
+  });
 }
 
 function writeQueuedSync(): void {
@@ -288,6 +295,7 @@ function writeQueuedSync(): void {
 
 /** Back to the initial state: no outputs, no listeners, counters at zero. For tests. */
 export function resetEventsForTests(): void {
+  exiting = false;
   if (scheduled !== undefined) clearImmediate(scheduled);
   scheduled = undefined;
   queue.length = 0;

@@ -5,7 +5,7 @@ import { loopBlockedStats, pendingTaskCount } from "../watchdog/index.js";
 import type { LoopMetricsSample } from "./sample.js";
 
 /** Sampling resolution of the delay histogram, in milliseconds (Node's timer does the sampling). */
-export const DELAY_RESOLUTION_MS = 10;
+export const DELAY_RESOLUTION_MS = 25;
 
 const NS_PER_MS = 1e6;
 

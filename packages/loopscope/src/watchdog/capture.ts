@@ -62,8 +62,10 @@ export class CaptureSlot {
         }
         const capturedAt = process.hrtime.bigint();
         const latencyMs = Number(capturedAt - detectedAt) / 1e6;
-        this.#capture = { seq, stack, task, latencyMs, capturedAt };
-        this.#onCapture?.(this.#capture);
+        const capture: Capture = { seq, stack, task, latencyMs, capturedAt };
+        // A stall's second capture serves the early notice; the report keeps the first.
+        if (this.#capture?.seq !== seq) this.#capture = capture;
+        this.#onCapture?.(capture);
       } catch {
         // Never throw into the interrupted code.
       }

@@ -1,3 +1,5 @@
+import { performance } from "node:perf_hooks";
+
 /** Index of the beat sequence in the shared array. */
 export const SEQ_INDEX = 0;
 /** Index of the last beat's `process.hrtime.bigint()`. */
@@ -17,22 +19,29 @@ export interface Stall {
  * sequence and a time) into shared memory. The watchdog thread reads it without the main
  * thread's help; the main thread itself notices a stall when the next beat comes late.
  *
- * A beat every `intervalMs` is all it costs a healthy loop. The gap between two beats is
- * how long the loop did not turn, to within one interval: that is the resolution of
- * `durationMs`.
+ * A beat every `intervalMs` is all it costs a healthy loop, and each one is a wakeup of an
+ * idle process: the interval is a quarter of the threshold, not finer. The stall is not
+ * the gap between two beats (that would be off by up to an interval) but the gap less the
+ * time the loop spent idle in it, waiting for I/O or the next timer (libuv's idle time, as
+ * `performance.eventLoopUtilization()` reads it): the time the loop was held.
  */
 export class Heartbeat {
   readonly shared = new BigInt64Array(new SharedArrayBuffer(2 * BigInt64Array.BYTES_PER_ELEMENT));
   readonly #slowNs: bigint;
   readonly #onStall: (stall: Stall) => void;
+  readonly #slowMs: number;
   #seq = 0n;
   #last: bigint;
+  /** The loop's idle milliseconds so far, at the last beat. */
+  #idleAtLast: number;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(slowMs: number, intervalMs: number, onStall: (stall: Stall) => void) {
     this.#slowNs = BigInt(slowMs) * 1_000_000n;
+    this.#slowMs = slowMs;
     this.#onStall = onStall;
     this.#last = process.hrtime.bigint();
+    this.#idleAtLast = loopIdleMs();
     this.#publish();
     this.#timer = setInterval(() => this.#beat(), intervalMs);
     this.#timer.unref();
@@ -43,9 +52,10 @@ export class Heartbeat {
     return this.#seq;
   }
 
-  /** Milliseconds since the last beat: during a stall, how long the loop has been blocked so far. */
-  sinceLastBeatMs(): number {
-    return Number(process.hrtime.bigint() - this.#last) / 1e6;
+  /** During a stall, how long the loop has been held so far: since the last beat, less its idle time. */
+  heldSoFarMs(): number {
+    const sinceBeatMs = Number(process.hrtime.bigint() - this.#last) / 1e6;
+    return Math.max(0, sinceBeatMs - (loopIdleMs() - this.#idleAtLast));
   }
 
   /** Stop beating. */
@@ -62,8 +72,14 @@ export class Heartbeat {
     this.#last = now;
     this.#seq++;
     this.#publish();
-    if (gapNs >= this.#slowNs) {
-      this.#onStall({ seq: stalledSeq, durationMs: Number(gapNs) / 1e6, endedAt: now });
+    // Read at every beat: it is the baseline of the next gap.
+    const idleMs = loopIdleMs();
+    const idleInGapMs = idleMs - this.#idleAtLast;
+    this.#idleAtLast = idleMs;
+    if (gapNs < this.#slowNs) return;
+    const heldMs = Number(gapNs) / 1e6 - idleInGapMs;
+    if (heldMs >= this.#slowMs) {
+      this.#onStall({ seq: stalledSeq, durationMs: heldMs, endedAt: now });
     }
   }
 
@@ -72,4 +88,12 @@ export class Heartbeat {
     Atomics.store(this.shared, TIME_INDEX, this.#last);
     Atomics.store(this.shared, SEQ_INDEX, this.#seq);
   }
+}
+
+/**
+ * Milliseconds the loop has spent idle (waiting in the poll phase) since it started; 0
+ * before it starts, when start-up code is running.
+ */
+function loopIdleMs(): number {
+  return performance.eventLoopUtilization().idle;
 }

@@ -157,8 +157,13 @@ function epochOfHrtime(at: bigint): number {
   return Math.round((performance.timeOrigin + performance.now() - agoMs) * 10) / 10;
 }
 
+/**
+ * A quarter of the threshold, 5–50 ms. Each beat wakes an idle process; the stall's
+ * duration does not depend on the interval (see `Heartbeat`), and the watchdog thread
+ * captures once the last beat is a threshold old, so after at least three quarters of it.
+ */
 function beatIntervalMs(slowMs: number): number {
-  return Math.min(50, Math.max(5, Math.round(slowMs / 10)));
+  return Math.min(50, Math.max(5, Math.round(slowMs / 4)));
 }
 
 class WatchdogImpl implements Watchdog {
@@ -174,10 +179,18 @@ class WatchdogImpl implements Watchdog {
    * for it, synchronously, as the process exits.
    */
   readonly #onExit = (): void => {
+    // Repeats still counted in a coalescing window are reported now or never.
+    try {
+      this.#coalescer.flush();
+    } catch {
+      // Never throw from an exit listener.
+    }
     if (this.#worker === undefined) return;
     this.#requestWorkerStop();
     Atomics.wait(this.#control, DISCONNECTED_INDEX, 0, EXIT_DISCONNECT_MS);
   };
+  /** The stall whose early notice was printed. */
+  #noticedSeq = -1n;
   /** Why stacks are not captured, once known. */
   #noCaptureReason: string | undefined;
   #stopping: Promise<void> | undefined;
@@ -197,6 +210,7 @@ class WatchdogImpl implements Watchdog {
       currentTaskRef,
       (capture) => this.#noticeWhileBlocked(capture),
     );
+    process.on("exit", this.#onExit);
     const inspectorUrl = inspector.url();
     if (inspectorUrl !== undefined) {
       this.#fallBack(`the inspector is open (${inspectorUrl}) and a debugger may be attached`);
@@ -253,6 +267,7 @@ class WatchdogImpl implements Watchdog {
           buffer: this.#heartbeat.shared.buffer,
           control: this.#control.buffer,
           slowMs: this.#options.slowMs,
+          beatMs: beatIntervalMs(this.#options.slowMs),
           symbol: CAPTURE_SYMBOL_KEY,
           sourceUrl: CAPTURE_SOURCE_URL,
         },
@@ -271,7 +286,6 @@ class WatchdogImpl implements Watchdog {
     // After the listeners: adding a "message" listener refs the worker's port again.
     worker.unref();
     this.#worker = worker;
-    process.on("exit", this.#onExit);
   }
 
   #onWorkerMessage(message: unknown): void {
@@ -306,7 +320,10 @@ class WatchdogImpl implements Watchdog {
    * coalescer would report at once.
    */
   #noticeWhileBlocked(capture: Capture): void {
-    if (!printsToStderr()) return;
+    if (!printsToStderr() || capture.seq === this.#noticedSeq) return;
+    // Not yet past the threshold: the watchdog thread asks again a beat interval later.
+    if (this.#heartbeat.heldSoFarMs() < this.#options.slowMs) return;
+    this.#noticedSeq = capture.seq;
     const stack = withoutCaptureFrames(resolveStack(capture.stack));
     if (firstApplicationFrame(stack) === undefined || !this.#coalescer.wouldReportNow(stack)) {
       return;
@@ -316,7 +333,7 @@ class WatchdogImpl implements Watchdog {
     const frames = renderFrames(stack.slice(0, EARLY_NOTICE_FRAMES), { indent: "    " });
     writeSync(
       2,
-      `loopscope: event loop blocked${task}, still blocked after ${Math.round(this.#heartbeat.sinceLastBeatMs())} ms, at:\n${frames}\n`,
+      `loopscope: event loop blocked${task}, still blocked after ${Math.round(this.#heartbeat.heldSoFarMs())} ms, at:\n${frames}\n`,
     );
   }
 

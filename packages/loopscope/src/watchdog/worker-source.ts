@@ -10,8 +10,11 @@
  * beat arrived by then, the loop is blocked, and it asks the main thread, through an
  * inspector session, to evaluate {@link CAPTURE_EXPRESSION}. V8 services that request as an
  * interrupt in the middle of the blocking JavaScript, so the main thread records its own
- * stack while the block is still going on. One capture per stall: the beat counter says
- * which stall a capture belongs to. The Debugger domain is never enabled (it costs 5x).
+ * stack while the block is still going on. The beat counter says which stall a capture
+ * belongs to. A stall gets one capture, and a second one a beat interval later if it still
+ * goes on (the first may come when the loop has been held for only three quarters of the
+ * threshold; the main thread keeps the first and prints its early notice on the second).
+ * The Debugger domain is never enabled (it costs 5x).
  *
  * Shared memory: `buffer` (BigInt64Array) [0] beat sequence, [1] time of the last beat
  * (`process.hrtime.bigint()`, one monotonic clock for all threads); `control` (Int32Array)
@@ -29,6 +32,8 @@ const control = new Int32Array(workerData.control);
 const STOP = 0;
 const DISCONNECTED = 1;
 let capturedSeq = -1n;
+let confirmedSeq = -1n;
+const beatNs = BigInt(workerData.beatMs) * 1000000n;
 let stopped = false;
 
 try {
@@ -57,12 +62,20 @@ function tick() {
   const age = now - last;
   let waitNs = slowNs - age;
   if (age >= slowNs) {
+    // Nothing more to do for this stall; look again once a healthy beat could be stale.
+    waitNs = slowNs;
     if (seq !== capturedSeq && connected) {
       capturedSeq = seq;
       capture(seq, now);
+      // The loop may have been held for a beat interval less than the threshold so far:
+      // look again once it has surely been held that long.
+      waitNs = beatNs;
+    } else if (seq === capturedSeq && seq !== confirmedSeq && age >= slowNs + beatNs && connected) {
+      // Still the same stall, now surely past the threshold: the main thread prints its
+      // early notice on this capture if it held back on the first.
+      confirmedSeq = seq;
+      capture(seq, now);
     }
-    // Nothing more to do for this stall; look again once a healthy beat could be stale.
-    waitNs = slowNs;
   }
   // Sleep on the stop flag rather than on a timer: the main thread's exit handler wakes
   // us at once and waits (briefly) for the session to be disconnected.

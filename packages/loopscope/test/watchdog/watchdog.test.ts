@@ -125,6 +125,14 @@ describe("watchdog: the stack of whatever blocks the loop", () => {
     assert.ok(repeats!.endedAt! > first!.endedAt!, JSON.stringify(blocks));
   });
 
+  it("reports repeats still counted in the coalescing window when the process exits", async () => {
+    const run = await runFixture(["repeat-then-exit", "60"]);
+    assert.equal(run.code, 0, run.stderr);
+    // The first block at once, the three repeats at exit (the window is still open then).
+    assert.match(run.stderr, /loopscope: event loop blocked for \d+ ms\n/);
+    assert.match(run.stderr, /loopscope: event loop blocked for \d+ ms \(3 times\)/);
+  });
+
   it("lets the process exit by itself, without waiting for a debugger", async () => {
     const run = await runFixture(["idle", "100"]);
     assert.equal(run.code, 0);
