@@ -1,0 +1,61 @@
+/**
+ * The share of a CPU profile's main-thread samples spent in loopscope's preload (its
+ * watchdog, metrics, event stream, configuration and start-up; not the tasks Mayhem uses
+ * whether the preload is on or not), over every `.cpuprofile` in a directory: the
+ * attribution measure of production mode's cost, which machine noise does not reach.
+ *
+ * Usage (after `npm run build` at the root):
+ *   node --cpu-prof --cpu-prof-dir=/tmp/prof --import loopscope/register \
+ *     packages/mayhem/dist/cli/main.js bench --messages 200000      # as many runs as you like
+ *   node --import tsx packages/mayhem/bench/profile-share.ts /tmp/prof
+ * Prints one JSON object: samples in all, in the preload's code, the share, the top functions.
+ */
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+
+/** The preload's own code, as it appears in profile URLs (built or source). */
+const PRELOAD_CODE = /loopscope\/(dist|src)\/(watchdog|metrics|lifecycle|events|config|register)/;
+
+interface ProfileNode {
+  readonly id: number;
+  readonly callFrame: { functionName: string; url: string; lineNumber: number };
+}
+interface Profile {
+  readonly nodes: readonly ProfileNode[];
+  readonly samples: readonly number[];
+}
+
+const dir = process.argv[2];
+if (dir === undefined) {
+  throw new TypeError("usage: profile-share.ts <directory of .cpuprofile files>");
+}
+const files = readdirSync(dir).filter((file) => file.endsWith(".cpuprofile"));
+if (files.length === 0) throw new Error(`no .cpuprofile files in ${dir}`);
+
+let total = 0;
+let preload = 0;
+const byFunction = new Map<string, number>();
+for (const file of files) {
+  const profile = JSON.parse(readFileSync(join(dir, file), "utf8")) as Profile;
+  const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
+  for (const id of profile.samples) {
+    total++;
+    const frame = nodes.get(id)?.callFrame;
+    if (frame === undefined || !PRELOAD_CODE.test(frame.url)) continue;
+    preload++;
+    const where = frame.url.slice(frame.url.indexOf("loopscope/"));
+    const key = `${frame.functionName || "(anonymous)"} ${where}:${frame.lineNumber + 1}`;
+    byFunction.set(key, (byFunction.get(key) ?? 0) + 1);
+  }
+}
+const top = [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 10);
+process.stdout.write(
+  `${JSON.stringify({
+    bench: "profile-share",
+    profiles: files.length,
+    samples: total,
+    preloadSamples: preload,
+    preloadSharePercent: Math.round((preload / total) * 100_000) / 1000,
+    top: Object.fromEntries(top),
+  })}\n`,
+);
