@@ -64,17 +64,24 @@ function tick() {
   if (age >= slowNs) {
     // Nothing more to do for this stall; look again once a healthy beat could be stale.
     waitNs = slowNs;
-    if (seq !== capturedSeq && connected) {
+    if (!connected) {
+      // Durations only: nothing to capture.
+    } else if (seq !== capturedSeq) {
       capturedSeq = seq;
       capture(seq, now);
       // The loop may have been held for a beat interval less than the threshold so far:
       // look again once it has surely been held that long.
       waitNs = beatNs;
-    } else if (seq === capturedSeq && seq !== confirmedSeq && age >= slowNs + beatNs && connected) {
-      // Still the same stall, now surely past the threshold: the main thread prints its
-      // early notice on this capture if it held back on the first.
-      confirmedSeq = seq;
-      capture(seq, now);
+    } else if (seq !== confirmedSeq) {
+      const untilSure = slowNs + beatNs - age;
+      if (untilSure > 0n) {
+        waitNs = untilSure;
+      } else {
+        // Still the same stall, surely past the threshold: the main thread prints its
+        // early notice on this capture if it held back on the first.
+        confirmedSeq = seq;
+        capture(seq, now);
+      }
     }
   }
   // Sleep on the stop flag rather than on a timer: the main thread's exit handler wakes
