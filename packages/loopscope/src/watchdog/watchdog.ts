@@ -144,10 +144,6 @@ function checkOptions(options: WatchdogOptions): CheckedOptions {
 }
 
 /**
- * The beat interval: a tenth of the threshold, within 5–50 ms. It bounds the error of a
- * reported duration; detection itself does not wait for it (the worker times the stall).
- */
-/**
  * Epoch milliseconds of a `process.hrtime.bigint()` reading, on the performance clock
  * (as `performance.timeOrigin + performance.now()`), so that a reader can compare it with
  * `performance.now()` times without the wall clock's adjustments in between.
@@ -158,9 +154,10 @@ function epochOfHrtime(at: bigint): number {
 }
 
 /**
- * A quarter of the threshold, 5–50 ms. Each beat wakes an idle process; the stall's
- * duration does not depend on the interval (see `Heartbeat`), and the watchdog thread
- * captures once the last beat is a threshold old, so after at least three quarters of it.
+ * The beat interval: a quarter of the threshold, 5–50 ms. Each beat wakes an idle process;
+ * the stall's duration does not depend on the interval (see `Heartbeat`), and the watchdog
+ * thread captures once the last beat is a threshold old, when the loop has been held for at
+ * least three quarters of it.
  */
 function beatIntervalMs(slowMs: number): number {
   return Math.min(50, Math.max(5, Math.round(slowMs / 4)));

@@ -21,11 +21,6 @@ export class FetchFailureLog {
     this.#now = now;
   }
 
-  /** Failed fetches in the current run (0 once one worked). */
-  get failures(): number {
-    return this.#failures;
-  }
-
   failed(error: unknown): void {
     this.#failures++;
     const now = this.#now();
