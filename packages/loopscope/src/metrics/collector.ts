@@ -11,7 +11,7 @@ const NS_PER_MS = 1e6;
 
 /**
  * `monitorEventLoopDelay` records the time between two ticks of its timer: the
- * resolution plus how late the tick came. An idle loop would read 10 ms; the delay is
+ * resolution plus how late the tick came. An idle loop would read the resolution; the delay is
  * the lateness alone (what aiodebug's lag is: a sleep's overrun), so the resolution
  * comes off every figure.
  */
