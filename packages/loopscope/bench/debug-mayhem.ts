@@ -11,7 +11,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { positiveIntegerArgument } from "./args.js";
+import { environmentWithoutLoopscope, median, positiveIntegerArgument } from "./common.js";
 
 const messages = positiveIntegerArgument("messages", 50_000);
 const runs = positiveIntegerArgument("runs", 3);
@@ -26,10 +26,7 @@ const VARIANTS: readonly Variant[] = ["off", "production", "debug"];
 
 /** This environment without LOOPSCOPE_* or NODE_OPTIONS, plus the variant's. */
 function environment(variant: Variant): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!key.startsWith("LOOPSCOPE_") && key !== "NODE_OPTIONS") env[key] = value;
-  }
+  const env = environmentWithoutLoopscope();
   if (variant === "debug") env.LOOPSCOPE_DEBUG = "1";
   return env;
 }
@@ -62,12 +59,6 @@ function measure(variant: Variant): Measured {
   const result = JSON.parse(last) as { msgs_per_s: number; peak_rss_mb: number };
   return { msgsPerS: result.msgs_per_s, peakRssMb: result.peak_rss_mb };
 }
-
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 const samples = new Map<Variant, Measured[]>(VARIANTS.map((v) => [v, []]));
 for (let run = 0; run < runs; run++) {

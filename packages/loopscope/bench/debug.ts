@@ -12,7 +12,7 @@ import { statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { setDebug } from "../src/debug/index.js";
 import { spawn } from "../src/tasks/index.js";
-import { positiveIntegerArgument } from "./args.js";
+import { positiveIntegerArgument } from "./common.js";
 
 const messages = positiveIntegerArgument("messages", 20_000);
 const rounds = positiveIntegerArgument("rounds", 3);

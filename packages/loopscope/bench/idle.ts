@@ -8,7 +8,7 @@
  * Run (after `npm run build` at the root): `node --import tsx bench/idle.ts [--rounds 3] [--seconds 5]`.
  */
 import { spawnSync } from "node:child_process";
-import { positiveIntegerArgument } from "./args.js";
+import { environmentWithoutLoopscope, median, positiveIntegerArgument } from "./common.js";
 
 const rounds = positiveIntegerArgument("rounds", 3);
 const seconds = positiveIntegerArgument("seconds", 5);
@@ -28,31 +28,21 @@ setTimeout(() => {
 
 type Variant = "off" | "preload";
 
-function environment(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!key.startsWith("LOOPSCOPE_") && key !== "NODE_OPTIONS") env[key] = value;
-  }
-  return env;
-}
-
 function measure(variant: Variant): number {
   const args = [
     ...(variant === "preload" ? ["--import", "loopscope/register"] : []),
     "-e",
     IDLE_PROGRAM,
   ];
-  const result = spawnSync(process.execPath, args, { encoding: "utf8", env: environment() });
+  const result = spawnSync(process.execPath, args, {
+    encoding: "utf8",
+    env: environmentWithoutLoopscope(),
+  });
   if (result.status !== 0) {
     throw new Error(`idle ${variant} exited ${String(result.status)}: ${result.stderr}`);
   }
   const last = result.stdout.trim().split("\n").at(-1) ?? "";
   return (JSON.parse(last) as { cpuMsPerS: number }).cpuMsPerS;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 const samples: Record<Variant, number[]> = { off: [], preload: [] };

@@ -19,9 +19,10 @@ export interface LostTask {
   readonly parentId: number | undefined;
   readonly createdMs: number;
   readonly createdAt: readonly Frame[];
-  /** Debug mode: the await it is stuck on, and since when (a `performance.now()` time). */
+  /** Debug mode: the await it is stuck on, and when it began (a `performance.now()` time). */
   readonly awaiting:
-    { readonly what: string; readonly at: readonly Frame[]; readonly sinceMs: number } | undefined;
+    | { readonly what: string; readonly at: readonly Frame[]; readonly startedMs: number }
+    | undefined;
   readonly busyMs: number | undefined;
   readonly steps: number | undefined;
 }
@@ -46,8 +47,8 @@ export function lostTaskSnapshots(nowMs: number): TaskSnapshot[] {
     };
     if (lost.parentId !== undefined) snapshot.parentId = lost.parentId;
     if (lost.awaiting !== undefined) {
-      const { what, at, sinceMs } = lost.awaiting;
-      const awaiting: Awaiting = { what, at, sinceMs: nowMs - sinceMs };
+      const { what, at, startedMs } = lost.awaiting;
+      const awaiting: Awaiting = { what, at, sinceMs: nowMs - startedMs };
       snapshot.awaiting = awaiting;
     }
     if (lost.busyMs !== undefined) {

@@ -80,7 +80,7 @@ function reportLost(task: TaskImpl): void {
               what:
                 awaited.what === "unknown" ? "a promise nothing can settle any more" : awaited.what,
               at: awaited.at,
-              sinceMs: nowMs - awaited.sinceMs,
+              startedMs: nowMs - awaited.sinceMs,
             },
       busyMs: context.debug ? task.busyMs : undefined,
       steps: context.debug ? task.steps : undefined,

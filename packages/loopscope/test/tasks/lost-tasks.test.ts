@@ -16,7 +16,7 @@ describe("lost tasks kept for dumps", () => {
         parentId: undefined,
         createdMs: 0,
         createdAt: [],
-        awaiting: id === LOST_TASKS_KEPT + 5 ? { what: "x", at: [], sinceMs: 40 } : undefined,
+        awaiting: id === LOST_TASKS_KEPT + 5 ? { what: "x", at: [], startedMs: 40 } : undefined,
         busyMs: undefined,
         steps: undefined,
       });

@@ -20,8 +20,20 @@ interface Outcome {
   aliveState: string;
 }
 
-/** Run the fixture in a child with --expose-gc: garbage collection must be forced. */
+const outcomes = new Map<"production" | "debug", Outcome>();
+
+/** The fixture's outcome in `mode`, run once per mode (a child process each). */
 function run(mode: "production" | "debug"): Outcome {
+  let outcome = outcomes.get(mode);
+  if (outcome === undefined) {
+    outcome = runFixture(mode);
+    outcomes.set(mode, outcome);
+  }
+  return outcome;
+}
+
+/** Run the fixture in a child with --expose-gc: garbage collection must be forced. */
+function runFixture(mode: "production" | "debug"): Outcome {
   const result = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", fixture, mode], {
     encoding: "utf8",
   });

@@ -12,18 +12,16 @@ const REMINDER_MS = 60_000;
  */
 export class FetchFailureLog {
   readonly #logger: NatsBrokerLogger;
-  readonly #now: () => number;
   #failures = 0;
   #loggedAt = 0;
 
-  constructor(logger: NatsBrokerLogger, now: () => number = () => performance.now()) {
+  constructor(logger: NatsBrokerLogger) {
     this.#logger = logger;
-    this.#now = now;
   }
 
   failed(error: unknown): void {
     this.#failures++;
-    const now = this.#now();
+    const now = performance.now();
     if (this.#failures === 1) {
       this.#loggedAt = now;
       this.#logger.error(
