@@ -11,6 +11,7 @@ export default tseslint.config(
       "**/test/fixtures/**/*.js",
       "eslint.config.js",
       "**/*.mjs",
+      "!scripts/*.mjs",
       "**/*.cjs",
     ],
   },
@@ -33,6 +34,11 @@ export default tseslint.config(
       ],
       "@typescript-eslint/consistent-type-imports": "error",
     },
+  },
+  {
+    // Plain-JavaScript tooling (scripts/node-matrix.mjs): Node globals, no type information.
+    files: ["scripts/*.mjs"],
+    extends: [tseslint.configs.disableTypeChecked],
   },
   {
     files: ["**/test/**/*.ts", "**/bench/**/*.ts"],

@@ -8,13 +8,17 @@
  *
  * The wrappers replace the functions on the modules' export objects, then
  * `syncBuiltinESMExports()` makes ESM named imports (`import { readFileSync } from
- * "node:fs"`) see them too. Uninstalling puts the originals back.
+ * "node:fs"`) see them too. Uninstalling puts the originals back. A function that cannot
+ * be replaced (a read-only export, a frozen module object or `Atomics` under
+ * `--frozen-intrinsics`) is skipped and named in the start-up diagnostic.
  */
 import childProcess from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import { syncBuiltinESMExports } from "node:module";
 import zlib from "node:zlib";
+import type { Replaced } from "../patches/index.js";
+import { replaceProperty } from "../patches/index.js";
 import type { BlockingCallEvent, TaskRef } from "../report/index.js";
 import { framesOfSites, inspectCaller } from "./call-site.js";
 import { SiteLimiter } from "./site-limiter.js";
@@ -22,13 +26,6 @@ import type { OnTimedCall } from "./slow-callbacks.js";
 
 /** A function on a module object, as patched. */
 type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
-
-interface Patched {
-  readonly owner: Record<string, unknown>;
-  readonly key: string;
-  readonly original: AnyFunction;
-  readonly wrapper: AnyFunction;
-}
 
 export interface BlockingCallMonitorOptions {
   /** Receives each report. */
@@ -83,9 +80,23 @@ export function blockingCallNames(): string[] {
 }
 
 function syncFunctionKeys(owner: object): string[] {
-  return Object.keys(owner).filter(
-    (key) => key.endsWith("Sync") && typeof (owner as Record<string, unknown>)[key] === "function",
-  );
+  return Object.keys(owner).filter((key) => {
+    if (!key.endsWith("Sync")) return false;
+    try {
+      return typeof (owner as Record<string, unknown>)[key] === "function";
+    } catch {
+      return false; // a getter that throws: not a function we could wrap
+    }
+  });
+}
+
+/** ESM named imports of the builtins see the module objects' current functions. */
+function syncEsmExports(): void {
+  try {
+    syncBuiltinESMExports();
+  } catch {
+    // Without it, `import { readFileSync }` keeps the unwrapped function: reported less, never broken.
+  }
 }
 
 /**
@@ -97,7 +108,7 @@ export class BlockingCallMonitor {
   readonly #currentTask: () => TaskRef | undefined;
   readonly #onTimedCall: OnTimedCall | undefined;
   readonly #limiter: SiteLimiter;
-  readonly #patched: Patched[] = [];
+  readonly #patched: Replaced<AnyFunction>[] = [];
   /** Once true, stays true: the loop starts once per thread. */
   #loopStarted: boolean;
   /** Wrapped calls in progress (or a report being built): nested calls pass straight through. */
@@ -135,18 +146,16 @@ export class BlockingCallMonitor {
       for (const key of syncFunctionKeys(owner)) this.#patch(owner, key, `${prefix}.${key}`);
     }
     this.#patch(Atomics, "wait", "Atomics.wait");
-    syncBuiltinESMExports();
+    syncEsmExports();
   }
 
   uninstall(): void {
     if (!this.#active) return;
     this.#active = false;
-    for (const { owner, key, original, wrapper } of this.#patched.splice(0)) {
-      // Someone wrapped ours since: leave theirs in place; ours passes through when inactive.
-      if (owner[key] === wrapper) owner[key] = original;
-    }
+    // Someone wrapped ours since: theirs stays in place; ours passes through when inactive.
+    for (const patched of this.#patched.splice(0)) patched.restore();
     this.#limiter.clear();
-    syncBuiltinESMExports();
+    syncEsmExports();
   }
 
   /**
@@ -160,13 +169,16 @@ export class BlockingCallMonitor {
     return this.#loopStarted;
   }
 
-  #patch(target: object, key: string, call: string): void {
-    const owner = target as Record<string, unknown>;
-    const original = owner[key];
+  #patch(owner: object, key: string, call: string): void {
+    let original: unknown;
+    try {
+      original = (owner as Record<string, unknown>)[key];
+    } catch {
+      return;
+    }
     if (typeof original !== "function") return;
-    const wrapper = this.#wrap(original as AnyFunction, call);
-    owner[key] = wrapper;
-    this.#patched.push({ owner, key, original: original as AnyFunction, wrapper });
+    const replaced = replaceProperty(owner, key, this.#wrap(original as AnyFunction, call), call);
+    if (replaced !== undefined) this.#patched.push(replaced);
   }
 
   #wrap(original: AnyFunction, call: string): AnyFunction {

@@ -4,7 +4,14 @@
  * being loaded (start-up). Read from V8's structured call sites, not from a formatted
  * stack: formatting and source mapping cost far more and happen only when reporting.
  */
-import { isInternalFile, isLoopscopeFile, parseStack } from "../report/index.js";
+import {
+  isInternalFile,
+  isLoopscopeFile,
+  nodeMapsStackText,
+  parseStack,
+  setPrepareStackTrace,
+  setStackTraceLimit,
+} from "../report/index.js";
 import type { Frame } from "../report/index.js";
 
 /** The subset of V8's call-site API used here. */
@@ -62,10 +69,17 @@ export function inspectCaller(skipAbove: Function): CallerInfo {
   return { key, ownCall, duringModuleLoad, sites };
 }
 
+/**
+ * Sites read back from a stack text that Node formatted with its own source maps on
+ * (frozen intrinsics under tsx): their positions are mapped already.
+ */
+const nodeMappedSites = new WeakSet<readonly V8CallSite[]>();
+
 /** Structured, source-mapped frames of captured sites, innermost first. */
 export function framesOfSites(sites: readonly V8CallSite[]): readonly Frame[] {
   try {
-    return parseStack(sites.map((site) => `    at ${site.toString()}`).join("\n"));
+    const text = sites.map((site) => `    at ${site.toString()}`).join("\n");
+    return parseStack(text, { nodeMapped: nodeMappedSites.has(sites) });
   } catch {
     return [];
   }
@@ -77,19 +91,50 @@ function captureSites(skipAbove: Function): readonly V8CallSite[] {
   // eslint-disable-next-line @typescript-eslint/unbound-method -- saved to be put back, never called
   const previousPrepare = Error.prepareStackTrace;
   const previousLimit = Error.stackTraceLimit;
+  // Either may be read-only (frozen intrinsics): then the stack is read from its text.
+  const structuredOn = setPrepareStackTrace(structured as typeof Error.prepareStackTrace);
+  const limited = setStackTraceLimit(CAPTURE_LIMIT);
+  // Asked before the first read of `stack`, which formats it with the settings of now.
+  const nodeMapped = !structuredOn && nodeMapsStackText();
   try {
-    Error.prepareStackTrace = structured as typeof Error.prepareStackTrace;
-    Error.stackTraceLimit = CAPTURE_LIMIT;
     Error.captureStackTrace(holder, skipAbove);
     // `stack` is formatted on first read, with the prepareStackTrace in place now.
     const value = holder.stack;
-    return Array.isArray(value) ? (value as V8CallSite[]) : NO_SITES;
+    if (Array.isArray(value)) return value as V8CallSite[];
+    if (typeof value !== "string") return NO_SITES;
+    const sites = sitesOfText(value);
+    if (nodeMapped) nodeMappedSites.add(sites);
+    return sites;
   } catch {
     return NO_SITES;
   } finally {
-    Error.prepareStackTrace = previousPrepare;
-    Error.stackTraceLimit = previousLimit;
+    if (structuredOn) setPrepareStackTrace(previousPrepare);
+    if (limited) setStackTraceLimit(previousLimit);
   }
+}
+
+/** Call sites read back from a formatted stack, where V8's structured ones cannot be had. */
+function sitesOfText(stack: string): readonly V8CallSite[] {
+  const sites: V8CallSite[] = [];
+  for (const line of stack.split("\n")) {
+    const match = /^\s*at (async )?(.*)$/.exec(line);
+    if (match?.[2] === undefined) continue;
+    const isAsync = match[1] !== undefined;
+    const text = match[2];
+    const location = /\(([^()]*)\)$/.exec(text)?.[1] ?? text;
+    const position = /^(.*):(\d+):(\d+)$/.exec(location);
+    const file = position?.[1] ?? null;
+    const lineNumber = position === null ? null : Number(position[2]);
+    const columnNumber = position === null ? null : Number(position[3]);
+    sites.push({
+      getFileName: () => file,
+      getLineNumber: () => lineNumber,
+      getColumnNumber: () => columnNumber,
+      isAsync: () => isAsync,
+      toString: () => text,
+    });
+  }
+  return sites;
 }
 
 function stripFileUrl(file: string): string {

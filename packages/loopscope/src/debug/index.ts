@@ -1,3 +1,3 @@
-export { setDebug, isDebug } from "./mode.js";
+export { applyDebug, setDebug, isDebug } from "./mode.js";
 export type { DebugOptions } from "./mode.js";
 export { blockingCallNames } from "./blocking-calls.js";

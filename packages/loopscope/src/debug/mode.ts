@@ -1,5 +1,6 @@
 import { isMainThread } from "node:worker_threads";
 import { emit, onEvent } from "../events/index.js";
+import { sayNewSkips } from "../patches/index.js";
 import type { TaskRef } from "../report/index.js";
 import {
   contextTaskRefOfPromise,
@@ -65,6 +66,18 @@ function currentTaskRef(): TaskRef | undefined {
  * ```
  */
 export function setDebug(on: boolean, options: DebugOptions = {}): void {
+  applyDebug(on, options);
+  // Turned on through the API after start-up: what it could not wrap is said now.
+  if (on) sayNewSkips();
+}
+
+/**
+ * {@link setDebug} without the diagnostic line: `start()` says everything it could not
+ * install in one line once it is done.
+ *
+ * @internal
+ */
+export function applyDebug(on: boolean, options: DebugOptions = {}): void {
   if (typeof on !== "boolean") {
     throw new TypeError(`setDebug: "on" must be a boolean, received ${typeof on}`);
   }

@@ -23,6 +23,8 @@ import type {
   TaskRef,
   UnhandledRejectionEvent,
 } from "../report/index.js";
+import type { Replaced } from "../patches/index.js";
+import { recordSkip, replaceProperty } from "../patches/index.js";
 import { errorInfo } from "../report/index.js";
 
 export interface RejectionMonitorOptions {
@@ -44,8 +46,7 @@ type Emit = (this: NodeJS.Process, event: string | symbol, ...args: unknown[]) =
 
 export class RejectionMonitor {
   readonly #options: RejectionMonitorOptions;
-  #originalEmit: Emit | undefined;
-  #wrappedEmit: Emit | undefined;
+  #emit: Replaced<Emit> | undefined;
   #active = false;
   /** The rejection Node is emitting now, not yet reported. */
   #pending: Pending | undefined;
@@ -80,21 +81,22 @@ export class RejectionMonitor {
         else process.nextTick(() => monitor.#settle(pending));
       }
     };
-    this.#originalEmit = original;
-    this.#wrappedEmit = wrapped;
-    process.emit = wrapped as typeof process.emit;
-    process.on("uncaughtExceptionMonitor", this.#onUncaughtMonitor);
+    // Skipped (and said once) when `process.emit` cannot be replaced: strict mode's
+    // fatal rejections are still seen by the monitor listener below.
+    this.#emit = replaceProperty(process, "emit", wrapped, "process.emit");
+    try {
+      process.on("uncaughtExceptionMonitor", this.#onUncaughtMonitor);
+    } catch (error) {
+      recordSkip({ target: "process.on(uncaughtExceptionMonitor)", reason: String(error) });
+    }
   }
 
   uninstall(): void {
     if (!this.#active) return;
     this.#active = false;
-    // Another wrapper on top of ours: leave it; ours passes through while inactive.
-    if (process.emit === this.#wrappedEmit && this.#originalEmit !== undefined) {
-      process.emit = this.#originalEmit as typeof process.emit;
-    }
-    this.#originalEmit = undefined;
-    this.#wrappedEmit = undefined;
+    // Another wrapper on top of ours stays; ours passes through while inactive.
+    this.#emit?.restore();
+    this.#emit = undefined;
     process.removeListener("uncaughtExceptionMonitor", this.#onUncaughtMonitor);
   }
 

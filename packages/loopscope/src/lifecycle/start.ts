@@ -4,8 +4,9 @@ import { DEFAULT_CONFIG, configFromEnv } from "../config/index.js";
 import { configureEvents, emit, flushEvents } from "../events/index.js";
 import type { TaskDumpEvent } from "../report/index.js";
 import { renderDump } from "../report/index.js";
-import { setDebug } from "../debug/index.js";
+import { applyDebug } from "../debug/index.js";
 import { startMetrics } from "../metrics/index.js";
+import { recordSkip, sayNewSkips } from "../patches/index.js";
 import { snapshotTasks, stopWatchingTasks } from "../tasks/index.js";
 import { startWatchdog } from "../watchdog/index.js";
 import { dumpFilePaths, onMarkerPath, processStartTicks, writeFileAtomic } from "./dump-files.js";
@@ -45,7 +46,7 @@ export function start(config?: Partial<LoopscopeConfig>): boolean {
   const resolved: LoopscopeConfig =
     config === undefined ? configFromEnv() : { ...DEFAULT_CONFIG, ...config };
   configureEvents({ stderr: true, file: resolved.eventsFile ?? "" });
-  if (resolved.debug) setDebug(true);
+  if (resolved.debug) applyDebug(true);
 
   const onDumpSignal = (): void => {
     // The dump is asynchronous; writeDump reports its own failures and never rejects here.
@@ -53,7 +54,11 @@ export function start(config?: Partial<LoopscopeConfig>): boolean {
   };
   // Node's default for SIGUSR2 is to terminate: this listener replaces it. Signal
   // listeners do not keep the process alive.
-  process.on("SIGUSR2", onDumpSignal);
+  try {
+    process.on("SIGUSR2", onDumpSignal);
+  } catch (error) {
+    recordSkip({ target: "SIGUSR2 listener", reason: String(error), effect: "no dump on SIGUSR2" });
+  }
   markOn();
 
   const services: Stoppable[] = [];
@@ -70,6 +75,8 @@ export function start(config?: Partial<LoopscopeConfig>): boolean {
   }
 
   running = { config: resolved, onDumpSignal, services };
+  // What could not be wrapped or hooked in this process, said once.
+  sayNewSkips();
   return true;
 }
 
@@ -83,7 +90,7 @@ export async function stop(): Promise<void> {
   running = undefined;
   process.removeListener("SIGUSR2", current.onDumpSignal);
   markOff();
-  if (current.config.debug) setDebug(false);
+  if (current.config.debug) applyDebug(false);
   stopWatchingTasks();
   await Promise.allSettled(current.services.map((service) => service.stop()));
   await flushEvents();

@@ -1,7 +1,8 @@
 import { dirname, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { setPrepareStackTrace, setStackTraceLimit } from "./error-settings.js";
 import type { Frame } from "./types.js";
-import { mapPosition } from "./source-maps.js";
+import { mapPosition, nodeMapsStackText } from "./source-maps.js";
 
 /**
  * A stack captured but not yet formatted. Capturing costs a few microseconds;
@@ -39,11 +40,11 @@ const DEFAULT_LIMIT = 16;
 export function captureStack(skipAbove?: Function, limit: number = DEFAULT_LIMIT): RawStack {
   const holder = { __rawStack: true } as RawStackHolder;
   const previous = Error.stackTraceLimit;
-  Error.stackTraceLimit = limit;
+  const limited = setStackTraceLimit(limit);
   try {
     Error.captureStackTrace(holder, skipAbove ?? captureStack);
   } finally {
-    Error.stackTraceLimit = previous;
+    if (limited) setStackTraceLimit(previous);
   }
   return holder;
 }
@@ -65,11 +66,11 @@ const CALLER_FRAMES = 2;
  */
 export function captureCallerStack(limit: number = DEFAULT_LIMIT): RawStack {
   const previous = NativeError.stackTraceLimit;
-  NativeError.stackTraceLimit = limit + CALLER_FRAMES;
+  if (!setStackTraceLimit(limit + CALLER_FRAMES)) return new NativeError() as unknown as RawStack;
   try {
     return new NativeError() as unknown as RawStack;
   } finally {
-    NativeError.stackTraceLimit = previous;
+    setStackTraceLimit(previous);
   }
 }
 
@@ -87,7 +88,10 @@ export function resolveStack(raw: RawStack): readonly Frame[] {
     // A `captureCallerStack` holder starts with its own frame and its caller's.
     const skip = holder instanceof NativeError ? CALLER_FRAMES : 0;
     if (Array.isArray(value)) frames = framesFromCallSites(value as CallSite[], skip);
-    else if (typeof value === "string") frames = parseStack(value).slice(skip);
+    else if (typeof value === "string") {
+      // Formatted by Node: already source-mapped when its source maps are on.
+      frames = parseStack(value, { nodeMapped: nodeMapsStackText() }).slice(skip);
+    }
   } catch {
     frames = [];
   }
@@ -97,22 +101,36 @@ export function resolveStack(raw: RawStack): readonly Frame[] {
   return frames;
 }
 
+/** How a stack text was formatted: which source maps its positions have been through. */
+export interface ParseStackOptions {
+  /**
+   * The text was formatted by Node with its own source-map support on: `error.stack`
+   * under `--enable-source-maps` or a loader that turns it on (tsx), as
+   * `nodeMapsStackText()` tells. Node has then already mapped every frame it holds a
+   * map for; mapping those again would move them to unrelated lines (tsx maps `app.ts`
+   * onto `app.ts` itself). Only what Node leaves raw is still mapped: a file's own
+   * `sourceMappingURL`, and eval call sites. Default `false`: raw V8 positions
+   * (`CallSite.toString()`, a stack formatted without Node's source maps).
+   */
+  readonly nodeMapped?: boolean;
+}
+
 /**
  * Parse a V8 stack string (`Error.stack`, or a stack an inspector session returned)
  * into frames, source-mapped and marked like {@link resolveStack}. Lines that are not
  * frames (the error message) are skipped. Never throws.
  */
-export function parseStack(stack: string): Frame[] {
+export function parseStack(stack: string, options?: ParseStackOptions): Frame[] {
   const frames: Frame[] = [];
   for (const line of stack.split("\n")) {
-    const frame = parseStackLine(line);
+    const frame = parseStackLine(line, options);
     if (frame !== undefined) frames.push(frame);
   }
   return frames;
 }
 
 /** One line of a V8 stack, or `undefined` when the line is not a frame. */
-export function parseStackLine(line: string): Frame | undefined {
+export function parseStackLine(line: string, options?: ParseStackOptions): Frame | undefined {
   const match = /^\s*at (?:async )?(.*)$/.exec(line);
   if (match?.[1] === undefined) return undefined;
   const body = match[1].trim();
@@ -125,18 +143,23 @@ export function parseStackLine(line: string): Frame | undefined {
     // V8 built-ins with no source position.
     return makeFrame(withFn === undefined ? body : fn, "<anonymous>", 0, 0);
   }
-  return makeFrame(fn, position.file, position.line, position.col);
+  // Node prints an eval frame's call site as V8 gave it, unmapped: map it as raw.
+  const nodeMapped = options?.nodeMapped === true && !position.fromEval;
+  return makeFrame(fn, position.file, position.line, position.col, nodeMapped);
 }
 
 interface Location {
   file: string;
   line: number;
   col: number;
+  /** The call site of an `eval`, read from `eval at fn (file:line:col), ...`. */
+  fromEval?: true;
 }
 
 function parseLocation(location: string): Location | undefined {
   let text = location;
-  if (text.startsWith("eval at ")) {
+  const fromEval = text.startsWith("eval at ");
+  if (fromEval) {
     // `eval at fn (file:1:2), <anonymous>:3:4`: the evaluated code has no file of its own;
     // the eval call site is the line a reader can open.
     const origin = /\(([^()]*?):(\d+):(\d+)\)/.exec(text);
@@ -147,7 +170,13 @@ function parseLocation(location: string): Location | undefined {
   if (match?.[1] === undefined || match[2] === undefined || match[3] === undefined) {
     return undefined;
   }
-  return { file: normaliseFile(match[1]), line: Number(match[2]), col: Number(match[3]) };
+  const found: Location = {
+    file: normaliseFile(match[1]),
+    line: Number(match[2]),
+    col: Number(match[3]),
+  };
+  if (fromEval) found.fromEval = true;
+  return found;
 }
 
 /** The V8 call-site methods we use (a subset of `NodeJS.CallSite`). */
@@ -180,11 +209,12 @@ function readCallSites(holder: RawStackHolder): unknown {
   // Saved to be put back as it was, never called: `this` does not matter.
   // eslint-disable-next-line @typescript-eslint/unbound-method
   const previous = Error.prepareStackTrace;
-  Error.prepareStackTrace = structuredStackTrace;
+  // Read-only (frozen intrinsics): the stack comes as text, and is parsed.
+  if (!setPrepareStackTrace(structuredStackTrace)) return holder.stack;
   try {
     return holder.stack;
   } finally {
-    Error.prepareStackTrace = previous;
+    setPrepareStackTrace(previous);
   }
 }
 
@@ -375,8 +405,9 @@ function normaliseFile(file: string): string {
   return path;
 }
 
-function makeFrame(fn: string, file: string, line: number, col: number): Frame {
-  const mapped = mapPosition(file, line, col);
+/** `nodeMapped`: the position was printed by Node with its source maps on (see {@link ParseStackOptions}). */
+function makeFrame(fn: string, file: string, line: number, col: number, nodeMapped = false): Frame {
+  const mapped = mapPosition(file, line, col, nodeMapped ? NODE_MAPPED : undefined);
   const finalFile = mapped?.file ?? file;
   const frame: { -readonly [K in keyof Frame]: Frame[K] } = {
     fn,
@@ -388,6 +419,8 @@ function makeFrame(fn: string, file: string, line: number, col: number): Frame {
   else if (isLoopscopeFile(finalFile)) frame.loopscope = true;
   return frame;
 }
+
+const NODE_MAPPED = { nodeMapped: true } as const;
 
 /** Node's own code, and V8 built-ins with no file. */
 export function isInternalFile(file: string): boolean {

@@ -6,7 +6,8 @@ export {
   isLoopscopeFile,
 } from "./frames.js";
 export type { RawStack } from "./frames.js";
-export { mapPosition, clearSourceMapCache } from "./source-maps.js";
+export { setPrepareStackTrace, setStackTraceLimit } from "./error-settings.js";
+export { mapPosition, clearSourceMapCache, nodeMapsStackText } from "./source-maps.js";
 export type { OriginalPosition } from "./source-maps.js";
 export { errorInfo } from "./error-info.js";
 export { renderFrames, renderEvent, formatFrame, displayPath } from "./render.js";

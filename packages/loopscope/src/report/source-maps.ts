@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from "node:fs";
-import { findSourceMap } from "node:module";
+import nodeModule, { findSourceMap } from "node:module";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { TraceMap, originalPositionFor } from "@jridgewell/trace-mapping";
@@ -23,17 +23,38 @@ const MAX_SCANNED_BYTES = 32 * 1024 * 1024;
 /** The comment is at the end of the file; no need to decode all of it. */
 const TAIL_BYTES = 64 * 1024;
 
+/** Per file: Node's map then the file's own (a raw position), or the file's own alone. */
 const cache = new Map<string, Lookup | null>();
+const fileOnlyCache = new Map<string, Lookup | null>();
+
+/** How a position was obtained, which says which maps are still to be applied. */
+export interface MapPositionOptions {
+  /**
+   * The position was printed by Node with its own source-map support on (`error.stack`
+   * under `--enable-source-maps` or a loader such as tsx, see
+   * {@link nodeMapsStackText}): Node has already applied the map it holds for the file,
+   * so only the file's own `sourceMappingURL` is still followed. Applying Node's map a
+   * second time would move the position to an unrelated line. Default `false`: a raw
+   * V8 position (a structured call site, an inspector frame).
+   */
+  readonly nodeMapped?: boolean;
+}
 
 /**
  * Map a generated position (1-based line and column) to its original source.
  * Returns `undefined` when the file has no usable source map. Never throws:
  * a missing or broken map keeps the generated position.
  */
-export function mapPosition(file: string, line: number, col: number): OriginalPosition | undefined {
+export function mapPosition(
+  file: string,
+  line: number,
+  col: number,
+  options?: MapPositionOptions,
+): OriginalPosition | undefined {
   if (line <= 0 || !isMappableFile(file)) return undefined;
   try {
-    return lookupFor(file)?.(line, col);
+    const lookup = options?.nodeMapped === true ? fileOnlyLookupFor(file) : lookupFor(file);
+    return lookup?.(line, col);
   } catch {
     return undefined;
   }
@@ -42,6 +63,50 @@ export function mapPosition(file: string, line: number, col: number): OriginalPo
 /** Forget every cached map (tests; files rewritten at runtime). */
 export function clearSourceMapCache(): void {
   cache.clear();
+  fileOnlyCache.clear();
+}
+
+type PrepareStackTrace = typeof Error.prepareStackTrace;
+type SourceMapsSupport = () => { enabled?: unknown } | undefined;
+
+/**
+ * Node's own formatter, as found when loopscope loaded (before the application could
+ * replace it): a default function in the Node versions loopscope supports, `undefined`
+ * in older ones.
+ */
+// eslint-disable-next-line @typescript-eslint/unbound-method -- compared, never called
+const nodePrepareStackTrace: PrepareStackTrace = Error.prepareStackTrace;
+
+/**
+ * Whether Node's own source-map support is on now: `--enable-source-maps`,
+ * `NODE_OPTIONS`, or a loader that turned it on (tsx calls `process.setSourceMapsEnabled`).
+ * Feature-detected: `module.getSourceMapsSupport()` where Node has it (22.14+, 23.7+),
+ * `process.sourceMapsEnabled` before (20.7+).
+ */
+export function nodeSourceMapsEnabled(): boolean {
+  try {
+    const getSupport = (nodeModule as { getSourceMapsSupport?: SourceMapsSupport })
+      .getSourceMapsSupport;
+    if (typeof getSupport === "function") return getSupport()?.enabled === true;
+    return (process as { sourceMapsEnabled?: unknown }).sourceMapsEnabled === true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether a stack text Node formats now (`error.stack` read for the first time) comes
+ * out already source-mapped: Node's source-map support is on and `Error.prepareStackTrace`
+ * is still Node's own. (An application's own `prepareStackTrace` receives V8's raw call
+ * sites, as loopscope's does during a capture: those are never mapped by Node.) A stack
+ * formatted earlier, under other settings, cannot be told apart; settings rarely change
+ * after start-up.
+ */
+export function nodeMapsStackText(): boolean {
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- compared, never called
+  const prepare = Error.prepareStackTrace;
+  if (prepare !== undefined && prepare !== nodePrepareStackTrace) return false;
+  return nodeSourceMapsEnabled();
 }
 
 function isMappableFile(file: string): boolean {
@@ -49,14 +114,32 @@ function isMappableFile(file: string): boolean {
 }
 
 function lookupFor(file: string): Lookup | null {
-  const cached = cache.get(file);
+  return remember(cache, file, () => chain(nodeLookup(file), file));
+}
+
+/**
+ * For a position Node has already mapped with the map it holds: what is left is the
+ * file's own map. It applies where Node held none (a module loaded before the support
+ * was turned on; `node_modules` with `nodeModules: false`) and to a generated file
+ * Node's map led to.
+ */
+function fileOnlyLookupFor(file: string): Lookup | null {
+  return remember(fileOnlyCache, file, () => fileLookup(file));
+}
+
+function remember(
+  store: Map<string, Lookup | null>,
+  file: string,
+  make: () => Lookup | null,
+): Lookup | null {
+  const cached = store.get(file);
   if (cached !== undefined) return cached;
-  const lookup = chain(nodeLookup(file), file);
-  if (cache.size >= MAX_CACHED_FILES) {
-    const oldest = cache.keys().next();
-    if (oldest.done !== true) cache.delete(oldest.value);
+  const lookup = make();
+  if (store.size >= MAX_CACHED_FILES) {
+    const oldest = store.keys().next();
+    if (oldest.done !== true) store.delete(oldest.value);
   }
-  cache.set(file, lookup);
+  store.set(file, lookup);
   return lookup;
 }
 

@@ -1,5 +1,6 @@
 import { createRequire, syncBuiltinESMExports } from "node:module";
 import { promiseHooks } from "node:v8";
+import { recordSkip, replaceProperty } from "../patches/index.js";
 import { captureCallerStack } from "../report/frames.js";
 import type { RawStack } from "../report/index.js";
 import { context, switchTask } from "./context.js";
@@ -132,25 +133,53 @@ interface TimersPromises {
 let restoreTimers: (() => void) | undefined;
 
 function patchTimers(): void {
-  const timers = createRequire(import.meta.url)("node:timers/promises") as TimersPromises;
+  let timers: TimersPromises;
+  try {
+    timers = createRequire(import.meta.url)("node:timers/promises") as TimersPromises;
+  } catch (error) {
+    recordSkip({ target: "timers/promises", reason: String(error), effect: TIMER_EFFECT });
+    return;
+  }
   const originalSetTimeout = timers.setTimeout;
   const originalWait = timers.scheduler.wait;
-  timers.setTimeout = function setTimeout(delay, value, options) {
-    const promise = originalSetTimeout(delay, value, options);
-    setTimerMs(promise, Number(delay ?? 1));
-    return promise;
-  };
-  timers.scheduler.wait = function wait(delay, options) {
-    const promise = originalWait.call(timers.scheduler, delay, options);
-    setTimerMs(promise, Number(delay));
-    return promise;
-  };
-  syncBuiltinESMExports();
+  const replaced = [
+    replaceProperty(
+      timers,
+      "setTimeout",
+      function setTimeout(delay?: number, value?: unknown, options?: unknown) {
+        const promise = originalSetTimeout(delay, value, options);
+        setTimerMs(promise, Number(delay ?? 1));
+        return promise;
+      },
+      "timers/promises.setTimeout",
+    ),
+    replaceProperty(
+      timers.scheduler,
+      "wait",
+      function wait(delay: number, options?: unknown) {
+        const promise = originalWait.call(timers.scheduler, delay, options);
+        setTimerMs(promise, Number(delay));
+        return promise;
+      },
+      "timers/promises.scheduler.wait",
+    ),
+  ];
+  syncEsmExports();
   restoreTimers = () => {
-    timers.setTimeout = originalSetTimeout;
-    timers.scheduler.wait = originalWait;
-    syncBuiltinESMExports();
+    for (const patch of replaced) patch?.restore();
+    syncEsmExports();
   };
+}
+
+/** Without it, a timer await read through an ESM named import says "promise created at ...". */
+const TIMER_EFFECT = 'timer awaits read "promise created at ..."';
+
+function syncEsmExports(): void {
+  try {
+    syncBuiltinESMExports();
+  } catch {
+    // ESM named imports keep the unwrapped function: a plainer await line, nothing broken.
+  }
 }
 
 /**
@@ -167,16 +196,20 @@ export function setDebugTracking(on: boolean): void {
   // Busy time counts from now for a task already running (setDebug called inside one).
   context.runningSinceMs = performance.now();
   if (on) {
-    stopHooks = promiseHooks.createHook({
-      init: onInit,
-      before: onBefore,
-      after: onAfter,
-    }) as () => void;
     try {
-      patchTimers();
-    } catch {
-      // Without the patch, timer awaits read "promise created at ..." instead.
+      stopHooks = promiseHooks.createHook({
+        init: onInit,
+        before: onBefore,
+        after: onAfter,
+      }) as () => void;
+    } catch (error) {
+      recordSkip({
+        target: "v8.promiseHooks",
+        reason: String(error),
+        effect: "no await lines or task context across awaits",
+      });
     }
+    patchTimers();
   } else {
     stopHooks?.();
     stopHooks = undefined;

@@ -4,10 +4,16 @@
  * to `ratePerSecond` (with bursts up to `burst`), then one in `oneIn`.
  *
  * The clock is read only when the bucket is empty, and under load (the bucket found
- * empty again at once) only every `oneIn` decisions: debug mode asks once per promise,
- * and a clock read per promise would cost more than the captures saved. A decision is
- * then a few arithmetic operations and no allocation.
+ * empty again at once) only every `oneIn` decisions, at most every 16: debug mode asks
+ * once per promise, and a clock read per promise would cost more than the captures
+ * saved. A decision is then a few arithmetic operations and no allocation. The bound
+ * matters once a burst is over: with 1 in 4,096 (production's creation frames) the next
+ * 4,096 decisions would be sampled blind however much later they came, and a quiet
+ * program would lose the creation lines of its next tasks to a burst long past.
  */
+/** Decisions made without reading the clock once the bucket was found empty. */
+const MAX_BLIND_DECISIONS = 16;
+
 export class StackSampler {
   /** Decisions that said "do not capture". */
   skipped = 0;
@@ -50,7 +56,7 @@ export class StackSampler {
       this.tokens--;
       return true;
     }
-    this.starved = this.oneIn;
+    this.starved = Math.min(this.oneIn, MAX_BLIND_DECISIONS);
     return this.oneOfMany();
   }
 

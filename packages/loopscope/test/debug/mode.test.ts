@@ -5,13 +5,16 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import { fileURLToPath } from "node:url";
-import { afterEach, test } from "node:test";
+import { afterEach, before, test } from "node:test";
 import { isDebug, setDebug } from "../../src/debug/index.js";
 import { onEvent } from "../../src/events/index.js";
 import type { BlockingCallEvent } from "../../src/report/index.js";
 
 const thisFile = fileURLToPath(import.meta.url);
 
+// Calls made before the event loop starts are start-up, never reported; Node 22+ runs an
+// ES module entry, and so the first tests, before it starts.
+before(() => new Promise((resolve) => setImmediate(resolve)));
 afterEach(() => setDebug(false));
 
 /** `blocking-call` events emitted while `body` runs. */

@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { after, test } from "node:test";
 import ts from "typescript";
 import type { Frame, LoopscopeEvent } from "../../src/report/index.js";
+import { markerLine, ofType, readEventsFile } from "../fixtures/events-file.js";
 
 const fixtures = fileURLToPath(new URL("../fixtures/debug/", import.meta.url));
 const preload = join(fixtures, "debug-preload.ts");
@@ -35,36 +36,12 @@ function run(script: string, options: { debug: boolean; env?: NodeJS.ProcessEnv 
     encoding: "utf8",
     timeout: 30_000,
   });
-  let events: LoopscopeEvent[] = [];
-  try {
-    events = readFileSync(eventsFile, "utf8")
-      .split("\n")
-      .filter((line) => line !== "")
-      .map((line) => JSON.parse(line) as LoopscopeEvent);
-  } catch {
-    // No events file: no events.
-  }
+  const events = readEventsFile(eventsFile);
   return { code: child.status, stdout: child.stdout, stderr: child.stderr, events };
-}
-
-/** 1-based line of the `// @marker` comment in a file. */
-function markerLine(file: string, marker: string): number {
-  const index = readFileSync(file, "utf8")
-    .split("\n")
-    .findIndex((line) => line.includes(`// @${marker}`));
-  assert.notEqual(index, -1, `marker @${marker} in ${file}`);
-  return index + 1;
 }
 
 function namesLine(frames: readonly Frame[] | undefined, file: string, line: number): boolean {
   return (frames ?? []).some((frame) => frame.file === file && frame.line === line);
-}
-
-function ofType<T extends LoopscopeEvent["type"]>(
-  events: LoopscopeEvent[],
-  type: T,
-): Extract<LoopscopeEvent, { type: T }>[] {
-  return events.filter((e): e is Extract<LoopscopeEvent, { type: T }> => e.type === type);
 }
 
 test("blocking calls through ESM imports name their lines; start-up and repeats are not reported", () => {

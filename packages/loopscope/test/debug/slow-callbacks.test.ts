@@ -24,19 +24,11 @@ import type {
 } from "../../src/report/index.js";
 import { setDebugTracking, spawn } from "../../src/tasks/index.js";
 import { assertBuilt, cleanEnv, fixture, packageDir, run } from "../fixtures/child-process.js";
+import { markerLine } from "../fixtures/events-file.js";
 
 const source = fixture("debug/slow-task.ts");
 const scratch = mkdtempSync(join(tmpdir(), "loopscope-slow-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
-
-/** 1-based line of the `// @marker` comment in a file. */
-function markerLine(file: string, marker: string): number {
-  const index = readFileSync(file, "utf8")
-    .split("\n")
-    .findIndex((line) => line.includes(`// @${marker}`));
-  assert.notEqual(index, -1, `marker @${marker} in ${file}`);
-  return index + 1;
-}
 
 function namesLine(frames: readonly Frame[] | undefined, file: string, line: number): boolean {
   return (frames ?? []).some((frame) => frame.file === file && frame.line === line);

@@ -36,4 +36,12 @@ describe("StackSampler", () => {
     // The clock is read again: a full bucket.
     assert.equal(sampler.take(1000), true);
   });
+
+  it("once a burst is over, a large N does not keep it blind: the clock is read within 16 decisions", () => {
+    const sampler = new StackSampler(1000, 1, 4096);
+    assert.equal(sampler.take(0), true);
+    assert.equal(sampler.take(0), false); // empty: starved
+    // A second later the bucket is full again; at most 16 decisions go by unseen.
+    assert.ok(takes(sampler, 17, 1000) >= 1, "captured again after the burst");
+  });
 });

@@ -1,0 +1,4 @@
+export { isAssignable, replaceProperty } from "./replace.js";
+export type { Replaced } from "./replace.js";
+export { recordSkip, sayNewSkips, skippedPatches } from "./skipped.js";
+export type { SkippedPatch } from "./skipped.js";
