@@ -5,6 +5,7 @@
 //   node scripts/node-matrix.mjs install [major...]   fetch the pinned Node binaries into the cache
 //   node scripts/node-matrix.mjs test [major...]      `npm test` once per Node line, then a summary
 //   node scripts/node-matrix.mjs list                 what is pinned and what is installed
+//   node scripts/node-matrix.mjs bench [major...]     loopscope's cost benchmarks on each line
 
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -35,6 +36,8 @@ commands:
                       line and a closing "N passed, N failed" (default: every pinned line);
                       a missing version is installed first
   list                show the pinned versions and where each one is
+  bench [major...]    loopscope's cost benchmarks (debug, production, idle) on each line, as
+                      one JSON object; each ratio is against its baseline in the same run
 
 Pinned versions: node-versions.json. Cache: ${CACHE_DIR}
 
@@ -445,11 +448,14 @@ function summarize(result, workspaces) {
       continue;
     }
     const cancelled = c.cancelled ?? 0;
+    const skipped = c.skipped ?? 0;
     pass += c.pass;
     fail += c.fail + cancelled;
     if (c.fail + cancelled > 0) ok = false;
+    // Skips are said: each must be a feature this Node lacks (README's support table).
     parts.push(
-      `${ws} ${c.pass} passed ${c.fail} failed${cancelled ? ` ${cancelled} cancelled` : ""}`,
+      `${ws} ${c.pass} passed ${c.fail} failed` +
+        `${cancelled ? ` ${cancelled} cancelled` : ""}${skipped ? ` ${skipped} skipped` : ""}`,
     );
   }
   if (result.timedOut) reasons.push(`timed out after ${TIMEOUT_MIN} min`);
@@ -458,6 +464,61 @@ function summarize(result, workspaces) {
   else if (result.code !== 0) reasons.push(`npm test exit code ${result.code}`);
   const tail = reasons.length ? ` (${reasons.join(", ")})` : "";
   return { ok, pass, fail, text: `${parts.join(", ")}, ${seconds(result.ms)}${tail}` };
+}
+
+/** The binary of one pinned line: the machine's own, or the cached one (installed if missing). */
+async function resolveNode(major, pinned, npmCli) {
+  if (pinned === SYSTEM) return systemNode(major);
+  const bin = await ensureInstalled(pinned, npmCli, (l) => console.error(`node-matrix: ${l}`));
+  return { bin, version: pinned, system: false };
+}
+
+/**
+ * What loopscope costs, on each line: each bench compares against its own baseline in the
+ * same run (debug mode against off, the preload against none), so the ratios of two lines
+ * can be set side by side even where the lines' own speeds differ.
+ */
+const BENCHES = [
+  ["debug.ts", "--messages", "100000", "--rounds", "5"],
+  ["production.ts", "--rounds", "3"],
+  ["idle.ts", "--rounds", "3"],
+];
+
+async function commandBench(args) {
+  const pins = readPins();
+  const majors = selectMajors(pins, args, [...pins.keys()]);
+  const npmCli = findNpmCli();
+  const benchDir = path.join(ROOT, "packages", "loopscope", "bench");
+  const results = [];
+  for (const major of majors) {
+    const node = await resolveNode(major, pins.get(major), npmCli);
+    for (const [script, ...benchArgs] of BENCHES) {
+      const run = spawnSync(
+        node.bin,
+        ["--import", "tsx", path.join(benchDir, script), ...benchArgs],
+        {
+          cwd: path.join(ROOT, "packages", "loopscope"),
+          env: childEnv(path.dirname(node.bin)),
+          encoding: "utf8",
+          maxBuffer: 16 * 1024 * 1024,
+        },
+      );
+      if (run.status !== 0) {
+        throw new UserError(`node ${node.version} ${script} failed (${run.status}): ${run.stderr}`);
+      }
+      // Each bench prints its JSON object last; a line opening with "{" starts it.
+      const start = run.stdout.startsWith("{") ? 0 : run.stdout.lastIndexOf("\n{") + 1;
+      const result = {
+        node: node.version,
+        bench: script,
+        result: JSON.parse(run.stdout.slice(start)),
+      };
+      console.error(`node-matrix: node ${node.version} ${script} done`);
+      results.push(result);
+    }
+  }
+  console.log(JSON.stringify({ date: new Date().toISOString(), results }));
+  return 0;
 }
 
 async function commandTest(args) {
@@ -480,14 +541,7 @@ async function commandTest(args) {
     let label = pinned === SYSTEM ? `node ${major} (machine's own)` : `node ${pinned}`;
     let node;
     try {
-      node =
-        pinned === SYSTEM
-          ? systemNode(major)
-          : {
-              bin: await ensureInstalled(pinned, npmCli, (l) => console.log(`node-matrix: ${l}`)),
-              version: pinned,
-              system: false,
-            };
+      node = await resolveNode(major, pinned, npmCli);
       if (node.system) label = `node ${node.version} (machine's own)`;
       probe(node, npmCli);
     } catch (error) {
@@ -539,6 +593,8 @@ async function main(argv) {
       return commandTest(args);
     case "list":
       return commandList();
+    case "bench":
+      return commandBench(args);
     case "help":
     case "--help":
     case "-h":
