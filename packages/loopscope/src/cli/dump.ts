@@ -1,7 +1,16 @@
-import { readFileSync, unlinkSync } from "node:fs";
+import { unlinkSync } from "node:fs";
 import { readFile, unlink } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import { dumpFilePaths, onMarkerPath, processStartTicks } from "../lifecycle/index.js";
+import {
+  UnsafeRendezvousError,
+  checkRendezvousDir,
+  dumpFilePaths,
+  onMarkerPath,
+  processStartTicks,
+  readRendezvousFile,
+  rendezvousDir,
+  rendezvousOwnerOf,
+} from "../lifecycle/index.js";
 import { EXIT } from "./exit-codes.js";
 
 /** Options of `loopscope dump`. */
@@ -33,7 +42,34 @@ export async function dumpProcess(pidText: string, options: DumpOptions): Promis
 
   const exists = processExists(pid);
   if (exists !== true) return exists;
-  if (options.force !== true && (await looksWithoutLoopscope(pid))) {
+  // The target's directory, from its environment and uid: this shell's may differ (another
+  // TMPDIR, no XDG_RUNTIME_DIR, root dumping a user's process).
+  const owner = rendezvousOwnerOf(pid);
+  const place: Rendezvous = { dir: rendezvousDir(owner), uid: owner.uid };
+  try {
+    return await askForDump(pid, place, options, timeoutMs);
+  } catch (error) {
+    if (error instanceof UnsafeRendezvousError) {
+      return fail(EXIT.UNSAFE_RENDEZVOUS, error.message);
+    }
+    throw error;
+  }
+}
+
+/** A process's rendezvous directory and the uid it and its files must belong to. */
+interface Rendezvous {
+  readonly dir: string;
+  readonly uid: number;
+}
+
+/** @throws UnsafeRendezvousError when the directory or a file read from it is unsafe. */
+async function askForDump(
+  pid: number,
+  place: Rendezvous,
+  options: DumpOptions,
+  timeoutMs: number,
+): Promise<number> {
+  if (options.force !== true && (await looksWithoutLoopscope(pid, place))) {
     return fail(
       EXIT.NOT_LOOPSCOPE,
       `process ${pid} does not seem to run loopscope, and SIGUSR2 would terminate it. ` +
@@ -42,13 +78,16 @@ export async function dumpProcess(pidText: string, options: DumpOptions): Promis
     );
   }
 
-  const files = dumpFilePaths(pid);
+  const files = dumpFilePaths(pid, place.dir);
   const wanted = options.json === true ? files.json : files.text;
-  // A dump left by an earlier request must not pass for the answer to this one.
-  await Promise.all([files.text, files.json].map((file) => unlink(file).catch(() => undefined)));
+  // A dump left by an earlier request must not pass for the answer to this one. Only in a
+  // directory that passed the checks: an unsafe one is refused before the process is asked.
+  if (dirPresent(place)) {
+    await Promise.all([files.text, files.json].map((file) => unlink(file).catch(() => undefined)));
+  }
   process.kill(pid, "SIGUSR2");
 
-  const content = await waitForFile(wanted, timeoutMs);
+  const content = await waitForFile(wanted, place, timeoutMs);
   if (content === undefined) {
     return fail(
       EXIT.NO_ANSWER,
@@ -76,9 +115,9 @@ function processExists(pid: number): true | number {
  * was asked for (`--import .../loopscope/...`, directly or in `NODE_OPTIONS`). Where
  * they cannot be read (other systems, other users), assume it was.
  */
-async function looksWithoutLoopscope(pid: number): Promise<boolean> {
+async function looksWithoutLoopscope(pid: number, place: Rendezvous): Promise<boolean> {
   // A program that turned loopscope on itself (`start()`) leaves a marker while it is on.
-  if (hasCurrentMarker(pid)) return false;
+  if (hasCurrentMarker(pid, place)) return false;
   let cmdline: string;
   let environ: string;
   try {
@@ -101,14 +140,10 @@ async function looksWithoutLoopscope(pid: number): Promise<boolean> {
  * not this process's was left by an earlier process with the same pid (killed before it
  * could remove it), and is removed rather than trusted.
  */
-function hasCurrentMarker(pid: number): boolean {
-  const marker = onMarkerPath(pid);
-  let content: string;
-  try {
-    content = readFileSync(marker, "utf8");
-  } catch {
-    return false;
-  }
+function hasCurrentMarker(pid: number, place: Rendezvous): boolean {
+  const marker = onMarkerPath(pid, place.dir);
+  const content = readChecked(marker, place);
+  if (content === undefined) return false;
   const writtenStart = content.trim().split(" ")[1];
   const actualStart = processStartTicks(pid);
   if (writtenStart === undefined || actualStart === undefined || writtenStart === actualStart) {
@@ -134,19 +169,52 @@ function preloadsLoopscope(args: readonly string[]): boolean {
 }
 
 /** Poll with backoff (10 ms doubling to 200 ms): cheap, and works on every file system. */
-async function waitForFile(file: string, timeoutMs: number): Promise<string | undefined> {
+async function waitForFile(
+  file: string,
+  place: Rendezvous,
+  timeoutMs: number,
+): Promise<string | undefined> {
   const deadline = Date.now() + timeoutMs;
   let delay = 10;
   for (;;) {
-    try {
-      return await readFile(file, "utf8");
-    } catch {
-      // Not written yet.
-    }
+    const content = readChecked(file, place);
+    if (content !== undefined) return content;
     const left = deadline - Date.now();
     if (left <= 0) return undefined;
     await sleep(Math.min(delay, left));
     delay = Math.min(delay * 2, 200);
+  }
+}
+
+/**
+ * `file` of the rendezvous directory, read once the directory and the file pass the
+ * checks; `undefined` while either is missing or cannot be read.
+ *
+ * @throws UnsafeRendezvousError: an unsafe directory or file is refused, never taken for
+ *   a missing one.
+ */
+function readChecked(file: string, place: Rendezvous): string | undefined {
+  if (!dirPresent(place)) return undefined;
+  try {
+    return readRendezvousFile(file, place.uid);
+  } catch (error) {
+    if (error instanceof UnsafeRendezvousError) throw error;
+    return undefined;
+  }
+}
+
+/**
+ * Whether the directory exists and passes the checks. One this user cannot look into
+ * counts as missing: the wait then ends in "no answer", as before there was a directory.
+ *
+ * @throws UnsafeRendezvousError
+ */
+function dirPresent(place: Rendezvous): boolean {
+  try {
+    return checkRendezvousDir(place.dir, place.uid) === "present";
+  } catch (error) {
+    if (error instanceof UnsafeRendezvousError) throw error;
+    return false;
   }
 }
 

@@ -11,6 +11,11 @@ export const EXIT = {
   NO_ANSWER: 4,
   /** `dump`: the process does not look like it runs loopscope (SIGUSR2 would kill it). */
   NOT_LOOPSCOPE: 5,
+  /**
+   * `dump`: the process's rendezvous directory, or a file in it, is unsafe (a symbolic
+   * link, someone else's, open to others): refused, nothing read.
+   */
+  UNSAFE_RENDEZVOUS: 6,
   /** `run`: a bad `--slow-ms` or `LOOPSCOPE_*` value; Node's code for invalid arguments. */
   INVALID_ARGUMENTS: 9,
   /** `run`: the command could not be started. */

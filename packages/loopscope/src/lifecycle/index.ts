@@ -1,3 +1,13 @@
 export { start, stop, activeConfig, dump, writeDump } from "./start.js";
 export type { WrittenDump } from "./start.js";
-export { dumpFilePaths, onMarkerPath, processStartTicks, writeFileAtomic } from "./dump-files.js";
+export { dumpFilePaths, onMarkerPath, writeFileAtomic } from "./dump-files.js";
+export { processEnvironment, processRealUid, processStartTicks } from "./proc.js";
+export {
+  checkRendezvousDir,
+  ensureRendezvousDir,
+  readRendezvousFile,
+  rendezvousDir,
+  rendezvousOwnerOf,
+  UnsafeRendezvousError,
+} from "./rendezvous.js";
+export type { RendezvousOwner } from "./rendezvous.js";

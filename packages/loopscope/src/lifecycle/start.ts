@@ -9,7 +9,9 @@ import { startMetrics } from "../metrics/index.js";
 import { recordSkip, sayNewSkips } from "../patches/index.js";
 import { snapshotTasks, stopWatchingTasks } from "../tasks/index.js";
 import { startWatchdog } from "../watchdog/index.js";
-import { dumpFilePaths, onMarkerPath, processStartTicks, writeFileAtomic } from "./dump-files.js";
+import { dumpFilePaths, onMarkerPath, writeFileAtomic } from "./dump-files.js";
+import { ownRendezvousDir, sayRendezvousProblem } from "./own-rendezvous.js";
+import { processStartTicks } from "./proc.js";
 
 /** Something started with loopscope that must be stopped with it (watchdog, metrics). */
 interface Stoppable {
@@ -115,24 +117,45 @@ export interface WrittenDump {
   readonly event: TaskDumpEvent;
   /** The dump as text, as written to `textFile`. */
   readonly text: string;
-  readonly textFile: string;
-  readonly jsonFile: string;
+  /**
+   * `<pid>.dump` in the rendezvous directory; `undefined` when the files could not be
+   * written (the directory is unsafe or cannot be created: said once on stderr).
+   */
+  readonly textFile: string | undefined;
+  /** `<pid>.dump.json`, the event; `undefined` when `textFile` is. */
+  readonly jsonFile: string | undefined;
 }
 
 /**
  * Take a dump, emit it as a `task-dump` event (readable on stderr, a JSON line in the
- * events file) and write it to `<tmpdir>/loopscope-<pid>.dump` and `.dump.json`, where
- * `loopscope dump <pid>` reads it. This is what SIGUSR2 does.
+ * events file) and write it to `<pid>.dump` and `<pid>.dump.json` in the rendezvous
+ * directory, where `loopscope dump <pid>` reads it. This is what SIGUSR2 does. Never
+ * rejects: files that cannot be written are said once on stderr and left out.
  */
 export async function writeDump(): Promise<WrittenDump> {
   const event = snapshotTasks();
   emit(event);
   const text = `${renderDump(event)}\n`;
-  const { text: textFile, json: jsonFile } = dumpFilePaths(process.pid);
-  // JSON first: a reader waiting for the text file finds both complete.
-  await writeFileAtomic(jsonFile, `${JSON.stringify(event)}\n`);
-  await writeFileAtomic(textFile, text);
-  return { event, text, textFile, jsonFile };
+  const files = await writeDumpFiles(event, text);
+  return { event, text, textFile: files?.text, jsonFile: files?.json };
+}
+
+async function writeDumpFiles(
+  event: TaskDumpEvent,
+  text: string,
+): Promise<{ text: string; json: string } | undefined> {
+  const dir = ownRendezvousDir();
+  if (dir === undefined) return undefined;
+  const files = dumpFilePaths(process.pid, dir);
+  try {
+    // JSON first: a reader waiting for the text file finds both complete.
+    await writeFileAtomic(files.json, `${JSON.stringify(event)}\n`);
+    await writeFileAtomic(files.text, text);
+    return files;
+  } catch (error) {
+    sayRendezvousProblem(error);
+    return undefined;
+  }
 }
 
 function warnOnce(what: string, error: unknown): void {
@@ -140,25 +163,34 @@ function warnOnce(what: string, error: unknown): void {
   process.stderr.write(`loopscope: could not start the ${what}: ${message}\n`);
 }
 
+/** The marker this process left, to remove at stop or exit. */
+let marker: string | undefined;
+
 /** Leave the marker `loopscope dump` looks for; a missing one only costs the user `--force`. */
 function markOn(): void {
+  const dir = ownRendezvousDir();
+  if (dir === undefined) return;
+  const path = onMarkerPath(process.pid, dir);
   try {
     // A process killed by a signal leaves its marker behind: the start time tells
     // `loopscope dump` whether a later process with the same pid is the one that wrote it.
-    writeFileSync(onMarkerPath(), `${process.pid} ${processStartTicks() ?? ""}\n`, {
-      mode: 0o600,
-    });
+    // The directory is this user's and closed to others: nothing else can be at this name.
+    writeFileSync(path, `${process.pid} ${processStartTicks() ?? ""}\n`, { mode: 0o600 });
+    marker = path;
     process.on("exit", markOff);
-  } catch {
-    // An unwritable temporary directory must not stop the application.
+  } catch (error) {
+    // A full disk must not stop the application.
+    sayRendezvousProblem(error);
   }
 }
 
 function markOff(): void {
   process.removeListener("exit", markOff);
+  if (marker === undefined) return;
   try {
-    unlinkSync(onMarkerPath());
+    unlinkSync(marker);
   } catch {
     // Already gone.
   }
+  marker = undefined;
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { constants } from "node:os";
+import { dirname } from "node:path";
 import { before, describe, it } from "node:test";
 import { onMarkerPath } from "../../src/lifecycle/index.js";
 import { assertBuilt, cleanEnv, cliMain, fixture, run, start } from "../fixtures/child-process.js";
@@ -148,13 +149,16 @@ describe("loopscope dump", () => {
     const pid = app.child.pid ?? 0;
     try {
       await app.waitForStdout(/up/);
-      // What a loopscope process killed by a signal leaves: its pid, and a start time not this one's.
-      writeFileSync(onMarkerPath(pid), `${pid} 1\n`);
+      // What a loopscope process killed by a signal leaves: its pid, and a start time not
+      // this one's, in the rendezvous directory this process's environment names.
+      const marker = onMarkerPath(pid);
+      mkdirSync(dirname(marker), { recursive: true, mode: 0o700 });
+      writeFileSync(marker, `${pid} 1\n`);
       const result = await loopscope(["dump", String(pid)]);
       assert.equal(result.code, 5);
       assert.match(result.stderr, /does not seem to run loopscope/);
       assert.equal(app.child.exitCode, null);
-      assert.equal(existsSync(onMarkerPath(pid)), false);
+      assert.equal(existsSync(marker), false);
     } finally {
       app.child.kill("SIGTERM");
     }

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, it } from "node:test";
+import { dumpFilePaths } from "../../src/lifecycle/index.js";
 import { assertBuilt, cleanEnv, fixture, run, start } from "../fixtures/child-process.js";
 
 const PRELOAD = ["--import", "loopscope/register"];
@@ -73,7 +74,8 @@ describe("preload (node --import loopscope/register)", () => {
     });
     try {
       const [, pidText] = await app.waitForStdout(/ready (\d+)\n/);
-      const dumpFile = join(tmpdir(), `loopscope-${pidText}.dump`);
+      // Where the child's environment puts it (this test file's XDG_RUNTIME_DIR).
+      const dumpFile = dumpFilePaths(Number(pidText)).text;
       rmSync(dumpFile, { force: true });
       app.child.kill("SIGUSR2");
 

@@ -26,6 +26,7 @@ import { after, test } from "node:test";
 import type { TestContext } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import ts from "typescript";
+import { rendezvousDir, rendezvousOwnerOf } from "../../src/lifecycle/index.js";
 import type { Frame, LoopscopeEvent } from "../../src/report/index.js";
 import { markerLine, ofType, readEventsFile } from "../fixtures/events-file.js";
 
@@ -35,6 +36,14 @@ const register = fileURLToPath(new URL("../../dist/register.js", import.meta.url
 const tsxCli = createRequire(import.meta.url).resolve("tsx/cli");
 const scratch = mkdtempSync(join(tmpdir(), "loopscope-ts-runners-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
+// The children's XDG_RUNTIME_DIR, and the rendezvous directory in it where the fixture
+// waits for its dump (LOOPSCOPE_TEST_DUMP_DIR): not this user's real one.
+const runtimeDir = join(scratch, "runtime");
+mkdirSync(runtimeDir, { mode: 0o700 });
+const dumpDir = rendezvousDir({
+  env: { XDG_RUNTIME_DIR: runtimeDir },
+  uid: rendezvousOwnerOf().uid,
+});
 
 interface Run {
   readonly code: number | null;
@@ -62,6 +71,8 @@ function run(args: readonly string[], env: NodeJS.ProcessEnv = {}): Run {
       // often. Debug mode samples its captures under such load, by design; which lines it
       // keeps would then depend on this machine's cache, not on the runner under test.
       TSX_DISABLE_CACHE: "1",
+      XDG_RUNTIME_DIR: runtimeDir,
+      LOOPSCOPE_TEST_DUMP_DIR: dumpDir,
       ...env,
     },
     encoding: "utf8",

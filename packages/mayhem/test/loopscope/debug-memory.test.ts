@@ -15,6 +15,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { testRuntimeDir } from "../helpers/child-env.js";
 
 const packageDir = fileURLToPath(new URL("../../", import.meta.url));
 const cli = join(packageDir, "dist/cli/main.js");
@@ -30,13 +31,16 @@ interface BenchResult {
   readonly peak_rss_mb: number;
 }
 
-/** The environment without LOOPSCOPE_* or NODE_OPTIONS (tsx sets some), debug mode on. */
+/**
+ * The environment without LOOPSCOPE_* or NODE_OPTIONS (tsx sets some), debug mode on,
+ * loopscope's rendezvous directory in this test file's XDG_RUNTIME_DIR.
+ */
 function debugEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (!key.startsWith("LOOPSCOPE_") && key !== "NODE_OPTIONS") env[key] = value;
   }
-  return { ...env, LOOPSCOPE_DEBUG: "1" };
+  return { ...env, LOOPSCOPE_DEBUG: "1", XDG_RUNTIME_DIR: testRuntimeDir() };
 }
 
 /** `mayhem bench --messages <messages> --runs 1` with loopscope in debug mode: its JSON line. */

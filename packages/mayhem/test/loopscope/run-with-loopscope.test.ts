@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { testRuntimeDir } from "../helpers/child-env.js";
 
 const packageDir = fileURLToPath(new URL("../../", import.meta.url));
 const cli = join(packageDir, "dist/cli/main.js");
@@ -63,7 +64,13 @@ class Mayhem {
       [...nodeArgs, cli, "run", "--log-format", "json", "--seed", "1", ...args],
       {
         cwd: packageDir,
-        env: { ...process.env, LOOPSCOPE_EVENTS: this.eventsFile, ...env },
+        // loopscope's marker and dump files go to this test file's XDG_RUNTIME_DIR.
+        env: {
+          ...process.env,
+          XDG_RUNTIME_DIR: testRuntimeDir(),
+          LOOPSCOPE_EVENTS: this.eventsFile,
+          ...env,
+        },
         stdio: ["ignore", "pipe", "pipe"],
       },
     );
