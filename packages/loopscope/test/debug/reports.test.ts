@@ -4,40 +4,27 @@
  * runs without loopscope too: exit code and the application's own output must match.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, test } from "node:test";
 import ts from "typescript";
-import type { Frame, LoopscopeEvent } from "../../src/report/index.js";
-import { markerLine, ofType, readEventsFile } from "../fixtures/events-file.js";
+import type { Frame } from "../../src/report/index.js";
+import type { EventsRun } from "../fixtures/events-file.js";
+import { markerLine, ofType, runWithEvents } from "../fixtures/events-file.js";
 
 const fixtures = fileURLToPath(new URL("../fixtures/debug/", import.meta.url));
 const preload = join(fixtures, "debug-preload.ts");
 const scratch = mkdtempSync(join(tmpdir(), "loopscope-debug-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly events: LoopscopeEvent[];
-}
-
 let runs = 0;
-function run(script: string, options: { debug: boolean; env?: NodeJS.ProcessEnv }): Run {
+function run(script: string, options: { debug: boolean; env?: NodeJS.ProcessEnv }): EventsRun {
   const eventsFile = join(scratch, `events-${++runs}.jsonl`);
   const args = ["--import", "tsx", ...(options.debug ? ["--import", preload] : []), script];
-  const child = spawnSync(process.execPath, args, {
-    cwd: fixtures,
-    env: { ...process.env, ...options.env, LOOPSCOPE_TEST_EVENTS: eventsFile },
-    encoding: "utf8",
-    timeout: 30_000,
-  });
-  const events = readEventsFile(eventsFile);
-  return { code: child.status, stdout: child.stdout, stderr: child.stderr, events };
+  const env = { ...process.env, ...options.env, LOOPSCOPE_TEST_EVENTS: eventsFile };
+  return runWithEvents(args, { cwd: fixtures, env, eventsFile, timeoutMs: 30_000 });
 }
 
 function namesLine(frames: readonly Frame[] | undefined, file: string, line: number): boolean {

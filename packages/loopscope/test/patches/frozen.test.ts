@@ -9,7 +9,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { LoopscopeEvent } from "../../src/report/index.js";
 import {
   assertBuilt,
   cleanEnv,
@@ -17,31 +16,19 @@ import {
   packageDir,
   registerJs,
 } from "../fixtures/child-process.js";
-import { markerLine, ofType, readEventsFile } from "../fixtures/events-file.js";
+import type { EventsRun } from "../fixtures/events-file.js";
+import { markerLine, ofType, runWithEvents } from "../fixtures/events-file.js";
 
 const app = fixture("frozen/app.mjs");
 const freezeModules = fixture("frozen/freeze-modules.mjs");
 const scratch = mkdtempSync(join(tmpdir(), "loopscope-frozen-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-interface Result {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly events: LoopscopeEvent[];
-}
-
 let runs = 0;
-function runApp(nodeArgs: readonly string[], env: NodeJS.ProcessEnv = {}): Result {
+function runApp(nodeArgs: readonly string[], env: NodeJS.ProcessEnv = {}): EventsRun {
   const eventsFile = join(scratch, `events-${++runs}.jsonl`);
-  const child = spawnSync(process.execPath, [...nodeArgs, app], {
-    cwd: packageDir,
-    env: cleanEnv({ ...env, LOOPSCOPE_EVENTS: eventsFile }),
-    encoding: "utf8",
-    timeout: 60_000,
-  });
-  const events = readEventsFile(eventsFile);
-  return { code: child.status, stdout: child.stdout, stderr: child.stderr, events };
+  const childEnv = cleanEnv({ ...env, LOOPSCOPE_EVENTS: eventsFile });
+  return runWithEvents([...nodeArgs, app], { cwd: packageDir, env: childEnv, eventsFile });
 }
 
 /** The line `loopscope: N wrappers not installed: ...` on stderr. */
@@ -69,7 +56,7 @@ function atomicsWaitFrozen(): boolean {
 const DEBUG = { LOOPSCOPE_DEBUG: "1" };
 
 describe("loopscope where it cannot patch", () => {
-  let plain: Result;
+  let plain: EventsRun;
   before(() => {
     assertBuilt();
     plain = runApp([]);

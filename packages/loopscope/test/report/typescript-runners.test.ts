@@ -27,8 +27,9 @@ import type { TestContext } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import ts from "typescript";
 import { rendezvousDir, rendezvousOwnerOf } from "../../src/lifecycle/index.js";
-import type { Frame, LoopscopeEvent } from "../../src/report/index.js";
-import { markerLine, ofType, readEventsFile } from "../fixtures/events-file.js";
+import type { Frame } from "../../src/report/index.js";
+import type { EventsRun } from "../fixtures/events-file.js";
+import { markerLine, ofType, runWithEvents } from "../fixtures/events-file.js";
 
 const fixtures = fileURLToPath(new URL("../fixtures/ts-runners/", import.meta.url));
 const fixture = join(fixtures, "orders.ts");
@@ -45,23 +46,17 @@ const dumpDir = rendezvousDir({
   uid: rendezvousOwnerOf().uid,
 });
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly events: LoopscopeEvent[];
-}
-
 let runs = 0;
 
 /**
  * Run `node <args>` (the preload is in `args`, or in `NODE_OPTIONS` for the tsx CLI) in
  * debug mode, events as JSON lines to a file of its own.
  */
-function run(args: readonly string[], env: NodeJS.ProcessEnv = {}): Run {
+function run(args: readonly string[], env: NodeJS.ProcessEnv = {}): EventsRun {
   const eventsFile = join(scratch, `events-${++runs}.jsonl`);
-  const child = spawnSync(process.execPath, args, {
+  return runWithEvents(args, {
     cwd: fixtures,
+    eventsFile,
     env: {
       ...process.env,
       LOOPSCOPE_DEBUG: "1",
@@ -75,11 +70,7 @@ function run(args: readonly string[], env: NodeJS.ProcessEnv = {}): Run {
       LOOPSCOPE_TEST_DUMP_DIR: dumpDir,
       ...env,
     },
-    encoding: "utf8",
-    timeout: 60_000,
   });
-  const events = readEventsFile(eventsFile);
-  return { code: child.status, stdout: child.stdout, stderr: child.stderr, events };
 }
 
 const preload = ["--import", pathToFileURL(register).href];
@@ -151,7 +142,7 @@ function nodeRunsTypeScript(extra: readonly string[]): readonly string[] | undef
 }
 
 /** The four reports of one run, each as a subtest naming the line it checks. */
-async function checkReports(t: TestContext, result: Run, source: string): Promise<void> {
+async function checkReports(t: TestContext, result: EventsRun, source: string): Promise<void> {
   assert.equal(result.code, 1, `the unhandled rejection ends the program:\n${result.stderr}`);
   assert.match(result.stdout, /settling/);
 
