@@ -452,7 +452,7 @@ function summarize(result, workspaces) {
     pass += c.pass;
     fail += c.fail + cancelled;
     if (c.fail + cancelled > 0) ok = false;
-    // Skips are said: each must be a feature this Node lacks (README's support table).
+    // Skips are said: each must be a feature this Node lacks (docs/node-versions.md's support table).
     parts.push(
       `${ws} ${c.pass} passed ${c.fail} failed` +
         `${cancelled ? ` ${cancelled} cancelled` : ""}${skipped ? ` ${skipped} skipped` : ""}`,
