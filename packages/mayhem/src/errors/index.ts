@@ -1,0 +1,2 @@
+export { ErrorCode } from "./codes.js";
+export { MayhemError } from "./mayhem-error.js";
