@@ -1,15 +1,10 @@
-import type { Level } from "pino";
+import type { LogFormat, LogLevel } from "../log/index.js";
 import { ConfigError, InvalidValue } from "./errors.js";
 import type { Parser } from "./parsers.js";
 import { decimal, integer, oneOf, optional } from "./parsers.js";
 import { autoOrBoolean, brokerSpec, natsName, natsSubject } from "./broker-parsers.js";
-import type { Defect } from "../service/inject.js";
-import { DEFECTS, parseDefects } from "../service/inject.js";
-
-/** pino's levels, plus `silent`. */
-export type LogLevel = Level | "silent";
-/** `auto`: readable lines on a TTY, JSON otherwise. */
-export type LogFormat = "auto" | "pretty" | "json";
+import type { Defect } from "./defects.js";
+import { DEFECTS, parseDefects } from "./defects.js";
 
 /** Every setting of the service. Each one is a knob: a flag, an environment variable, a default. */
 export interface MayhemConfig {
