@@ -220,7 +220,8 @@ export const KNOBS: readonly AnyKnob[] = [
   }),
   knob("seed", {
     valueName: "<n>",
-    description: "seed of every random draw, for reproducible runs",
+    description:
+      "seed of every random draw (publish pauses, instance names, action latencies and failures, injected blocks), for reproducible runs; message ids stay unique",
     default: undefined,
     defaultText: "none (unseeded)",
     parse: optional(integer(0, 2 ** 32 - 1)),
