@@ -1,3 +1,4 @@
+export { median, round } from "./figures.js";
 export type { BenchOptions, BenchResult, BenchRun } from "./run-bench.js";
 export { measureRun, runBench } from "./run-bench.js";
 export type { NatsBenchOptions, NatsBenchResult, NatsBenchRun } from "./nats-bench.js";
