@@ -5,4 +5,4 @@ export { KNOBS, defaultConfig, resolveConfig } from "./knobs.js";
 export { ConfigError, InvalidValue } from "./errors.js";
 export { isNatsBroker } from "./broker-parsers.js";
 export type { Parser } from "./parsers.js";
-export { decimal, integer, oneOf, optional } from "./parsers.js";
+export { decimal, integer } from "./parsers.js";

@@ -1,7 +1,7 @@
 import type { LogFormat, LogLevel } from "../log/index.js";
 import { ConfigError, InvalidValue } from "./errors.js";
 import type { Parser } from "./parsers.js";
-import { decimal, integer, oneOf, optional } from "./parsers.js";
+import { decimal, integer, onOff, oneOf, optional } from "./parsers.js";
 import { autoOrBoolean, brokerSpec, natsName, natsSubject } from "./broker-parsers.js";
 import type { Defect } from "./defects.js";
 import { DEFECTS, parseDefects } from "./defects.js";
@@ -103,14 +103,6 @@ const defectList: Parser<readonly Defect[]> = (raw) => {
   } catch {
     throw new InvalidValue(`a comma-separated list of ${DEFECTS.join(", ")}, or "none"`);
   }
-};
-
-/** A switch: true, false (and yes/no, on/off, 1/0); a bare flag is true. */
-const onOff: Parser<boolean> = (raw) => {
-  const text = raw.trim().toLowerCase();
-  if (["", "true", "yes", "on", "1"].includes(text)) return true;
-  if (["false", "no", "off", "0"].includes(text)) return false;
-  throw new InvalidValue("true or false");
 };
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
