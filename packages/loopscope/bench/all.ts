@@ -1,7 +1,8 @@
 /**
  * Runs every loopscope benchmark in turn, each in a fresh process so that one's heap and
  * JIT state cannot colour the next, and prints one JSON object keyed by benchmark.
- * Run: node --import tsx bench/all.ts   (needs `npm run build`: the Mayhem benches use dist/)
+ * Run: node --import tsx bench/all.ts   (Mayhem's benches, debug mode on Mayhem included, are in
+ * packages/mayhem/bench: loopscope does not depend on Mayhem.)
  */
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -14,7 +15,6 @@ const benches: Record<string, string[]> = {
   tasks: ["tasks.ts"],
   report: ["report.ts", "100000"],
   debug: ["debug.ts"],
-  debugMayhem: ["debug-mayhem.ts", "--messages", "50000", "--runs", "3"],
   production: ["production.ts", "--rounds", "3"],
   idle: ["idle.ts", "--rounds", "3"],
 };

@@ -13,18 +13,11 @@
  * Prints one JSON object.
  */
 import { MemoryBroker } from "../src/broker/index.js";
+import { positiveInteger } from "./common.js";
 
-const messages = positiveInt(process.argv[2], 200_000);
-const batchSize = positiveInt(process.argv[3], 256);
+const messages = positiveInteger("messages", process.argv[2] ?? "200000");
+const batchSize = positiveInteger("batch", process.argv[3] ?? "256");
 const rounds = 5;
-
-function positiveInt(arg: string | undefined, fallback: number): number {
-  if (arg === undefined) return fallback;
-  const n = Number(arg);
-  if (!Number.isSafeInteger(n) || n < 1)
-    throw new TypeError(`expected a positive integer; received ${arg}`);
-  return n;
-}
 
 const payloads = Array.from({ length: messages }, (_, i) =>
   new TextEncoder().encode(`{"host":"host-${i}"}`),

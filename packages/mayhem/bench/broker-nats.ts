@@ -19,6 +19,7 @@ import {
 } from "../src/bench/index.js";
 import { NatsBroker } from "../src/broker/nats/index.js";
 import { NatsServer } from "../test/helpers/nats-server.js";
+import { positiveInteger } from "./common.js";
 
 const { values } = parseArgs({
   options: {
@@ -28,9 +29,9 @@ const { values } = parseArgs({
     prefetch: { type: "string", default: "256" },
   },
 });
-const messages = positiveInt("messages", values.messages);
-const rounds = positiveInt("rounds", values.rounds);
-const prefetch = positiveInt("prefetch", values.prefetch);
+const messages = positiveInteger("messages", values.messages);
+const rounds = positiveInteger("rounds", values.rounds);
+const prefetch = positiveInteger("prefetch", values.prefetch);
 
 const server = values.servers === undefined ? await NatsServer.start() : undefined;
 const url = values.servers ?? server!.url;
@@ -114,13 +115,6 @@ async function natsBroker(): Promise<number> {
 
 function fill(publish: (data: Uint8Array) => Promise<unknown>): Promise<void> {
   return fillStream(publish, messages, () => payload);
-}
-
-function positiveInt(name: string, value: string | undefined): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 1)
-    throw new TypeError(`--${name} must be a positive integer; received ${value}`);
-  return n;
 }
 
 function round1(ms: number): number {

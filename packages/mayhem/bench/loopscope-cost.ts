@@ -17,15 +17,16 @@
  *   node --import tsx packages/mayhem/bench/loopscope-cost.ts [--rounds 7] [--messages 200000]
  *     [--seconds 2] [--blocked-at-messages 3000] [--blocked-at-rounds 3]
  */
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { createSocket } from "node:dgram";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
+import { median, positiveInteger, requireBuild, rotated, runMayhemBench } from "./common.js";
 
 const { values } = parseArgs({
   options: {
@@ -36,25 +37,15 @@ const { values } = parseArgs({
     "blocked-at-rounds": { type: "string", default: "3" },
   },
 });
-const positive = (name: string, raw: string): number => {
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) {
-    throw new TypeError(`--${name} must be an integer >= 1, got ${JSON.stringify(raw)}`);
-  }
-  return value;
-};
-const rounds = positive("rounds", values.rounds);
-const messages = positive("messages", values.messages);
-const seconds = positive("seconds", values.seconds);
-const blockedAtMessages = positive("blocked-at-messages", values["blocked-at-messages"]);
-const blockedAtRounds = positive("blocked-at-rounds", values["blocked-at-rounds"]);
+const rounds = positiveInteger("rounds", values.rounds);
+const messages = positiveInteger("messages", values.messages);
+const seconds = positiveInteger("seconds", values.seconds);
+const blockedAtMessages = positiveInteger("blocked-at-messages", values["blocked-at-messages"]);
+const blockedAtRounds = positiveInteger("blocked-at-rounds", values["blocked-at-rounds"]);
 
-const cli = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
+requireBuild();
 const require = createRequire(import.meta.url);
 const register = require.resolve("loopscope/register");
-if (!existsSync(cli) || !existsSync(register)) {
-  throw new Error("bench/loopscope-cost.ts runs the built packages: run `npm run build` first");
-}
 const blockedAtPath = require.resolve("blocked-at");
 const dir = mkdtempSync(join(tmpdir(), "mayhem-loopscope-cost-"));
 
@@ -117,19 +108,11 @@ process.on("SIGTERM", () => {
 /** Messages per CPU-second of each Mayhem run, by variant: less sensitive to other load. */
 const mayhemCpuRuns: Record<Variant, number[]> = { none: [], production: [], blockedAt: [] };
 
-function runMayhem(variant: Variant): Promise<number> {
+async function runMayhem(variant: Variant): Promise<number> {
   const count = variant === "blockedAt" ? blockedAtMessages : messages;
-  const args = [...variantArgs[variant], cli, "bench", "--messages", String(count)];
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, args, { env: childEnv }, (error, stdout) => {
-      if (error !== null) reject(new Error(`mayhem bench (${variant}) failed`, { cause: error }));
-      else {
-        const result = JSON.parse(stdout) as { msgs_per_s: number; msgs_per_cpu_s: number };
-        mayhemCpuRuns[variant].push(result.msgs_per_cpu_s);
-        resolve(result.msgs_per_s);
-      }
-    });
-  });
+  const result = await runMayhemBench(variantArgs[variant], count, childEnv);
+  mayhemCpuRuns[variant].push(result.msgs_per_cpu_s);
+  return result.msgs_per_s;
 }
 
 /** Requests per CPU-second of the server process in each HTTP run, by variant: less sensitive to other load. */
@@ -159,20 +142,13 @@ async function runHttp(variant: Variant): Promise<number> {
   return result.requests.average;
 }
 
-const median = (xs: readonly number[]): number => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 async function measure(run: (variant: Variant) => Promise<number>) {
   const variants: Variant[] = ["none", "production", "blockedAt"];
   const runs: Record<Variant, number[]> = { none: [], production: [], blockedAt: [] };
   for (let r = 0; r < rounds; r++) {
-    // Rotate the order so no variant always runs first (or right after the same neighbour).
-    const order = variants.map((_, i) => variants[(i + r) % variants.length]!);
-    for (const variant of order) {
+    for (const variant of rotated(variants, r)) {
       if (variant === "blockedAt" && r >= blockedAtRounds) continue;
       runs[variant].push(await run(variant));
     }

@@ -1,7 +1,8 @@
+export { median, round } from "./figures.js";
 export type { BenchOptions, BenchResult, BenchRun } from "./run-bench.js";
-export { measureRun, runBench } from "./run-bench.js";
+export { runBench } from "./run-bench.js";
 export type { NatsBenchOptions, NatsBenchResult, NatsBenchRun } from "./nats-bench.js";
-export { measureNatsRun, runNatsBench } from "./nats-bench.js";
+export { runNatsBench } from "./nats-bench.js";
 export type { BenchNames, RawCeilingRun } from "./nats-raw.js";
 export {
   deleteBenchStreams,

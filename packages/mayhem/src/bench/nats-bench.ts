@@ -85,7 +85,7 @@ function payloads(seed: number): (i: number) => Uint8Array {
  * or nacked on its last delivery (dead-lettered). The clock runs from the
  * broker's connect to that moment. The streams are deleted afterwards.
  */
-export async function measureNatsRun(
+async function measureNatsRun(
   servers: string,
   messages: number,
   seed: number,

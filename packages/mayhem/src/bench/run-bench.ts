@@ -73,7 +73,7 @@ const ACKED: Promise<void> = Promise.resolve();
  * settled for good (acked or dead-lettered). `ceiling`: the same broker,
  * publisher and consumer, with a handler that acks at once.
  */
-export async function measureRun(messages: number, seed: number, mode: Mode): Promise<BenchRun> {
+async function measureRun(messages: number, seed: number, mode: Mode): Promise<BenchRun> {
   const config = benchConfig(messages, seed);
   const broker = new MemoryBroker({
     ackDeadlineMs: config.ackDeadlineMs,

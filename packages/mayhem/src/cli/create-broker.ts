@@ -3,45 +3,11 @@ import { MemoryBroker } from "../broker/index.js";
 import type { NatsBrokerLogger, NatsBrokerOptions } from "../broker/nats/index.js";
 import { NatsBroker } from "../broker/nats/index.js";
 import type { MayhemConfig } from "../config/index.js";
-import { ConfigError } from "../config/index.js";
-
-/** Stable code of {@link BrokerStartError}. */
-export const BROKER_START_FAILED = "MAYHEM_ERR_BROKER_START";
-
-/** How to get a local server, for error messages and the docs. */
-export const LOCAL_NATS_SERVER_HINT =
-  "start a local one with: nats-server -js -sd /tmp/nats-store -a 127.0.0.1 -p 4222";
+import { ConfigError, isNatsBroker } from "../config/index.js";
+import { startingNats } from "./broker-start-error.js";
 
 /** The NATS ack wait has a floor: below it, `working()` could not keep up. */
 const MIN_NATS_ACK_WAIT_MS = 100;
-
-/**
- * The broker could not be started (or read): the server is unreachable, or an
- * existing stream or consumer does not match the configuration. The CLI prints
- * the message (never a stack) and exits 1; `cause` holds the client's error.
- */
-export class BrokerStartError extends Error {
-  readonly code = BROKER_START_FAILED;
-  constructor(
-    /** Where the broker was: the server URL. */
-    readonly server: string,
-    cause: unknown,
-    /** What was being done, for the message. */
-    action = "start the nats broker",
-  ) {
-    super(`could not ${action} at ${server}: ${explain(cause)}`, { cause });
-    this.name = "BrokerStartError";
-  }
-}
-
-function explain(cause: unknown): string {
-  const message = cause instanceof Error ? cause.message : String(cause);
-  // The client says CONNECTION_REFUSED (or a timeout) when nothing listens there.
-  if (/refused|ECONNREFUSED|timeout|ENOTFOUND|EAI_AGAIN/i.test(message)) {
-    return `${message} (is a nats-server with JetStream running there? ${LOCAL_NATS_SERVER_HINT})`;
-  }
-  return message;
-}
 
 /** The connection and naming options of the NATS broker, from the `broker` and `nats*` knobs. */
 export function natsTopologyOptions(
@@ -56,23 +22,6 @@ export function natsTopologyOptions(
     durable: config.natsDurable,
     deadLetterSubject: config.natsDeadLetterSubject,
   };
-}
-
-/**
- * Runs `start` (a connect), turning any failure into a {@link BrokerStartError}
- * naming the server. TypeErrors (bad options) are programming errors and pass through.
- */
-export async function startingNats<T>(
-  server: string,
-  start: () => Promise<T>,
-  action?: string,
-): Promise<T> {
-  try {
-    return await start();
-  } catch (error) {
-    if (error instanceof TypeError) throw error;
-    throw new BrokerStartError(server, error, action);
-  }
 }
 
 /**
@@ -91,7 +40,7 @@ export async function createBroker(
   config: MayhemConfig,
   logger?: NatsBrokerLogger,
 ): Promise<Broker> {
-  if (config.broker === "memory") {
+  if (!isNatsBroker(config.broker)) {
     return new MemoryBroker({
       ackDeadlineMs: config.ackDeadlineMs,
       maxDeliveries: config.maxDeliveries,

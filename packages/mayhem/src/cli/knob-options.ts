@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { Option } from "commander";
 import type { MayhemConfig } from "../config/index.js";
-import { ConfigError, InvalidValue, KNOBS } from "../config/index.js";
+import { ConfigError, InvalidValue, KNOBS, isNatsBroker } from "../config/index.js";
 
 /** The knobs that say where the NATS work lives: what `publish`, `stats` and `bench` share with `run`. */
 export const NATS_LOCATION_KNOBS: readonly (keyof MayhemConfig)[] = [
@@ -12,7 +12,10 @@ export const NATS_LOCATION_KNOBS: readonly (keyof MayhemConfig)[] = [
   "natsDeadLetterSubject",
 ];
 
-/** Adds the given knobs of the table to `command` as options, with their variable and default in `--help`. */
+/**
+ * Adds the given knobs of the table to `command` as options, with their
+ * variable and default in `--help` (and `--no-<name>` for a switch).
+ */
 export function addKnobOptions(command: Command, keys: readonly (keyof MayhemConfig)[]): void {
   for (const knob of KNOBS) {
     if (!keys.includes(knob.key)) continue;
@@ -22,6 +25,9 @@ export function addKnobOptions(command: Command, keys: readonly (keyof MayhemCon
         `${knob.description} (env: ${knob.env}; default: ${knob.defaultText})`,
       ),
     );
+    if (knob.negatable === true) {
+      command.addOption(new Option(`--no-${knob.flag.slice(2)}`, `same as ${knob.flag} false`));
+    }
   }
 }
 
@@ -37,7 +43,7 @@ export function parseFlag<T>(flag: string, raw: string, parse: (raw: string) => 
 
 /** Refuses the memory broker for a command that needs a shared one (exit 2 through ConfigError). */
 export function requireNatsBroker(config: MayhemConfig, command: string): void {
-  if (config.broker === "memory") {
+  if (!isNatsBroker(config.broker)) {
     throw new ConfigError(
       "--broker",
       config.broker,

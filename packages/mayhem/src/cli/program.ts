@@ -1,10 +1,12 @@
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError } from "commander";
 import { runBench, runNatsBench } from "../bench/index.js";
 import type { MayhemConfig } from "../config/index.js";
-import { ConfigError, InvalidValue, KNOBS, integer, resolveConfig } from "../config/index.js";
+import { ConfigError, KNOBS, integer, isNatsBroker, resolveConfig } from "../config/index.js";
 import { createLogger } from "../log/index.js";
 import { bindServiceToProcess, runService } from "../service/index.js";
-import { BrokerStartError, createBroker, startingNats } from "./create-broker.js";
+import { BrokerStartError, startingNats } from "./broker-start-error.js";
+import { createBroker } from "./create-broker.js";
+import { addKnobOptions, parseFlag } from "./knob-options.js";
 import { addPublishCommand } from "./publish-command.js";
 import { addStatsCommand } from "./stats-command.js";
 import { LoopscopeConfigError, startLoopscope } from "./loopscope.js";
@@ -24,15 +26,6 @@ const processIo: CliIo = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
 };
-
-function parseFlag(flag: string, raw: string, parse: (raw: string) => number): number {
-  try {
-    return parse(raw);
-  } catch (error) {
-    if (error instanceof InvalidValue) throw new ConfigError(flag, raw, error.expected);
-    throw error;
-  }
-}
 
 /** `mayhem run`: the service until a signal. Resolves with the exit code. */
 async function runCommand(
@@ -58,11 +51,12 @@ async function runUntilShutdown(
   const logger = createLogger({ level: config.logLevel, format: config.logFormat });
   const broker = await createBroker(config, logger);
   // On a shared broker, work comes from `mayhem publish` or other producers.
-  const publish = config.publish === "auto" ? broker.kind === "memory" : config.publish;
+  const onNats = isNatsBroker(config.broker);
+  const publish = config.publish === "auto" ? !onNats : config.publish;
   logger.info(
     {
       broker: broker.kind,
-      ...(broker.kind === "memory" ? {} : { server: config.broker }),
+      ...(onNats ? { server: config.broker } : {}),
       publish,
       maxInFlight: config.maxInFlight,
       seed: config.seed ?? null,
@@ -109,17 +103,10 @@ export function buildProgram(
       "run the publisher and the consumer until SIGINT, SIGTERM or SIGHUP\n" +
         "(every option can also be set by its environment variable; a flag wins)",
     );
-  for (const knob of KNOBS) {
-    run.addOption(
-      new Option(
-        `${knob.flag} ${knob.valueName}`,
-        `${knob.description} (env: ${knob.env}; default: ${knob.defaultText})`,
-      ),
-    );
-    if (knob.negatable === true) {
-      run.addOption(new Option(`--no-${knob.flag.slice(2)}`, `same as ${knob.flag} false`));
-    }
-  }
+  addKnobOptions(
+    run,
+    KNOBS.map((knob) => knob.key),
+  );
   run.action(async (flags: Partial<Record<keyof MayhemConfig, string>>) => {
     setExitCode(await runCommand(flags, io));
   });
@@ -147,14 +134,13 @@ export function buildProgram(
         seed: parseFlag("--seed", flags.seed, integer(0, 2 ** 32 - 1)),
       };
       const { broker } = resolveConfig({ broker: flags.broker }, io.env);
-      const result =
-        broker === "memory"
-          ? await runBench(options)
-          : await startingNats(
-              broker,
-              () => runNatsBench({ servers: broker, ...options }),
-              "run the benchmark on the nats broker",
-            );
+      const result = isNatsBroker(broker)
+        ? await startingNats(
+            broker,
+            () => runNatsBench({ servers: broker, ...options }),
+            "run the benchmark on the nats broker",
+          )
+        : await runBench(options);
       io.stdout(`${JSON.stringify(result)}\n`);
     });
 

@@ -6,7 +6,8 @@ import type { MayhemConfig } from "../config/index.js";
 import { decimal, integer, resolveConfig } from "../config/index.js";
 import { createMessage, encodeMessage } from "../message/index.js";
 import { createRandom } from "../service/index.js";
-import { natsTopologyOptions, startingNats } from "./create-broker.js";
+import { startingNats } from "./broker-start-error.js";
+import { natsTopologyOptions } from "./create-broker.js";
 import type { CliIo } from "./program.js";
 import {
   NATS_LOCATION_KNOBS,

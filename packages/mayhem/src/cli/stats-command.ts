@@ -2,7 +2,8 @@ import type { Command } from "commander";
 import { natsStats } from "../broker/nats/index.js";
 import type { MayhemConfig } from "../config/index.js";
 import { resolveConfig } from "../config/index.js";
-import { natsTopologyOptions, startingNats } from "./create-broker.js";
+import { startingNats } from "./broker-start-error.js";
+import { natsTopologyOptions } from "./create-broker.js";
 import type { CliIo } from "./program.js";
 import { NATS_LOCATION_KNOBS, addKnobOptions, requireNatsBroker } from "./knob-options.js";
 

@@ -1,5 +1,6 @@
 import { InvalidValue } from "./errors.js";
 import type { Parser } from "./parsers.js";
+import { onOff } from "./parsers.js";
 
 const NATS_URL_EXAMPLE = "nats://127.0.0.1:4222";
 
@@ -57,9 +58,10 @@ export const natsSubject: Parser<string> = (raw) => {
 
 /** `auto`, or a yes/no word; an empty value (a bare `--publish`) means yes. */
 export const autoOrBoolean: Parser<"auto" | boolean> = (raw) => {
-  const text = raw.trim().toLowerCase();
-  if (text === "auto") return "auto";
-  if (["", "true", "yes", "on", "1"].includes(text)) return true;
-  if (["false", "no", "off", "0"].includes(text)) return false;
-  throw new InvalidValue("auto, true or false");
+  if (raw.trim().toLowerCase() === "auto") return "auto";
+  try {
+    return onOff(raw);
+  } catch {
+    throw new InvalidValue("auto, true or false");
+  }
 };

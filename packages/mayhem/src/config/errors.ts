@@ -1,5 +1,4 @@
-/** Stable code of {@link ConfigError}. */
-export const INVALID_CONFIG = "MAYHEM_ERR_INVALID_CONFIG";
+import { ErrorCode, MayhemError } from "../errors/index.js";
 
 /**
  * A knob got a value it cannot take. The message names where the value came
@@ -7,22 +6,25 @@ export const INVALID_CONFIG = "MAYHEM_ERR_INVALID_CONFIG";
  * `invalid value for --max-in-flight: "abc" (expected an integer >= 1)`.
  * The CLI prints it and exits with code 2.
  */
-export class ConfigError extends TypeError {
-  readonly code = INVALID_CONFIG;
+export class ConfigError extends MayhemError {
   constructor(
     readonly source: string,
     readonly value: string,
     readonly expected: string,
   ) {
-    super(`invalid value for ${source}: ${JSON.stringify(value)} (expected ${expected})`);
-    this.name = "ConfigError";
+    super(
+      ErrorCode.invalidConfig,
+      `invalid value for ${source}: ${JSON.stringify(value)} (expected ${expected})`,
+    );
   }
 }
 
-/** Thrown by a knob's parser; the resolver adds where the value came from. */
-export class InvalidValue extends Error {
+/**
+ * Thrown by a knob's parser, which does not know where the value came from;
+ * the resolver catches it and throws a {@link ConfigError} naming the source.
+ */
+export class InvalidValue extends MayhemError {
   constructor(readonly expected: string) {
-    super(expected);
-    this.name = "InvalidValue";
+    super(ErrorCode.invalidConfig, expected);
   }
 }

@@ -1,5 +1,8 @@
-export type { Knob, LogFormat, LogLevel, MayhemConfig } from "./knobs.js";
+export type { Defect } from "./defects.js";
+export { DEFECTS, parseDefects } from "./defects.js";
+export type { Knob, MayhemConfig } from "./knobs.js";
 export { KNOBS, defaultConfig, resolveConfig } from "./knobs.js";
-export { ConfigError, INVALID_CONFIG, InvalidValue } from "./errors.js";
+export { ConfigError, InvalidValue } from "./errors.js";
+export { isNatsBroker } from "./broker-parsers.js";
 export type { Parser } from "./parsers.js";
-export { decimal, integer, oneOf, optional } from "./parsers.js";
+export { decimal, integer } from "./parsers.js";

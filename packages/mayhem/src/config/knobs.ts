@@ -1,15 +1,10 @@
-import type { Level } from "pino";
+import type { LogFormat, LogLevel } from "../log/index.js";
 import { ConfigError, InvalidValue } from "./errors.js";
 import type { Parser } from "./parsers.js";
-import { decimal, integer, oneOf, optional } from "./parsers.js";
+import { decimal, integer, onOff, oneOf, optional } from "./parsers.js";
 import { autoOrBoolean, brokerSpec, natsName, natsSubject } from "./broker-parsers.js";
-import type { Defect } from "../service/inject.js";
-import { DEFECTS, parseDefects } from "../service/inject.js";
-
-/** pino's levels, plus `silent`. */
-export type LogLevel = Level | "silent";
-/** `auto`: readable lines on a TTY, JSON otherwise. */
-export type LogFormat = "auto" | "pretty" | "json";
+import type { Defect } from "./defects.js";
+import { DEFECTS, parseDefects } from "./defects.js";
 
 /** Every setting of the service. Each one is a knob: a flag, an environment variable, a default. */
 export interface MayhemConfig {
@@ -108,14 +103,6 @@ const defectList: Parser<readonly Defect[]> = (raw) => {
   } catch {
     throw new InvalidValue(`a comma-separated list of ${DEFECTS.join(", ")}, or "none"`);
   }
-};
-
-/** A switch: true, false (and yes/no, on/off, 1/0); a bare flag is true. */
-const onOff: Parser<boolean> = (raw) => {
-  const text = raw.trim().toLowerCase();
-  if (["", "true", "yes", "on", "1"].includes(text)) return true;
-  if (["false", "no", "off", "0"].includes(text)) return false;
-  throw new InvalidValue("true or false");
 };
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -225,7 +212,8 @@ export const KNOBS: readonly AnyKnob[] = [
   }),
   knob("seed", {
     valueName: "<n>",
-    description: "seed of every random draw, for reproducible runs",
+    description:
+      "seed of every random draw (publish pauses, instance names, action latencies and failures, injected blocks), for reproducible runs; message ids stay unique",
     default: undefined,
     defaultText: "none (unseeded)",
     parse: optional(integer(0, 2 ** 32 - 1)),

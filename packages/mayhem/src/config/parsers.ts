@@ -61,3 +61,11 @@ export function optional<T>(inner: Parser<T>, none = "none"): Parser<T | undefin
     }
   };
 }
+
+/** A switch: true, false (and yes/no, on/off, 1/0); a bare flag is true. */
+export const onOff: Parser<boolean> = (raw) => {
+  const text = raw.trim().toLowerCase();
+  if (["", "true", "yes", "on", "1"].includes(text)) return true;
+  if (["false", "no", "off", "0"].includes(text)) return false;
+  throw new InvalidValue("true or false");
+};

@@ -1,2 +1,2 @@
-export type { Logger, LoggerOptions } from "./logger.js";
+export type { LogFormat, LogLevel, Logger, LoggerOptions } from "./logger.js";
 export { createLogger, flushLogger, silentLogger } from "./logger.js";

@@ -1,9 +1,13 @@
-import type { DestinationStream, Logger } from "pino";
+import type { DestinationStream, Level, Logger } from "pino";
 import { pino } from "pino";
 import { PinoPretty } from "pino-pretty";
-import type { LogFormat, LogLevel } from "../config/index.js";
 
 export type { Logger } from "pino";
+
+/** pino's levels, plus `silent`. */
+export type LogLevel = Level | "silent";
+/** `auto`: readable lines on a TTY, JSON otherwise. */
+export type LogFormat = "auto" | "pretty" | "json";
 
 export interface LoggerOptions {
   readonly level?: LogLevel;

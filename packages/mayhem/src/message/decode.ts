@@ -1,18 +1,14 @@
+import { ErrorCode, MayhemError } from "../errors/index.js";
 import { readCanonical } from "./canonical.js";
 import type { MayhemMessage } from "./message.js";
-
-/** Stable error codes of this module. */
-export const MALFORMED_MESSAGE = "MAYHEM_ERR_MALFORMED_MESSAGE";
 
 /**
  * A payload that is not a valid Mayhem message. `reason` says precisely why
  * (it is logged and kept with the terminated message).
  */
-export class MalformedMessageError extends Error {
-  readonly code = MALFORMED_MESSAGE;
+export class MalformedMessageError extends MayhemError {
   constructor(readonly reason: string) {
-    super(`malformed message: ${reason}`);
-    this.name = "MalformedMessageError";
+    super(ErrorCode.malformedMessage, `malformed message: ${reason}`);
   }
 }
 

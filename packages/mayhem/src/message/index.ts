@@ -1,8 +1,3 @@
 export type { MayhemMessage } from "./message.js";
 export { createMessage, encodeMessage, hostnameOf } from "./message.js";
-export {
-  DEFAULT_MAX_MESSAGE_BYTES,
-  MALFORMED_MESSAGE,
-  MalformedMessageError,
-  decodeMessage,
-} from "./decode.js";
+export { MalformedMessageError, decodeMessage } from "./decode.js";

@@ -76,8 +76,8 @@ export class MockActions implements Actions {
   }
 
   async save(message: MayhemMessage, signal: CancelSignal): Promise<void> {
-    // `wait` rather than `sleep`: one shared promise per turn when benchmarking.
-    await this.#sleeper.wait(this.#random() * this.#maxLatencyMs, signal);
+    // `sleepOrWake` rather than `sleep`: one shared promise per turn when benchmarking.
+    await this.#sleeper.sleepOrWake(this.#random() * this.#maxLatencyMs, signal);
     throwIfAborted(signal);
     if (this.#random() < this.#saveFailure) {
       throw withoutStack(() => new SaveFailedError(message.instanceName));
@@ -85,8 +85,8 @@ export class MockActions implements Actions {
   }
 
   async restartHost(message: MayhemMessage, signal: CancelSignal): Promise<void> {
-    // `wait` rather than `sleep`: one shared promise per turn when benchmarking.
-    await this.#sleeper.wait(this.#random() * this.#maxLatencyMs, signal);
+    // `sleepOrWake` rather than `sleep`: one shared promise per turn when benchmarking.
+    await this.#sleeper.sleepOrWake(this.#random() * this.#maxLatencyMs, signal);
     throwIfAborted(signal);
     if (this.#random() < this.#restartFailure) {
       throw withoutStack(() => new RestartFailedError(hostnameOf(message)));

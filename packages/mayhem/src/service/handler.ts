@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { Task } from "loopscope";
 import { spawn } from "loopscope";
-import type { BrokerMessage } from "../broker/types.js";
+import type { BrokerMessage } from "../broker/index.js";
 import type { MayhemMessage } from "../message/index.js";
 import { hostnameOf } from "../message/index.js";
 import type { Actions } from "./actions.js";
@@ -66,7 +66,7 @@ export async function extendDeadlineUntilDone(
   done: CancelSignal,
 ): Promise<void> {
   for (;;) {
-    await ctx.sleeper.wait(ctx.extendIntervalMs, done);
+    await ctx.sleeper.sleepOrWake(ctx.extendIntervalMs, done);
     if (done.aborted) return;
     delivery.extendDeadline();
     ctx.stats.extended++;
@@ -107,20 +107,9 @@ async function restartOutcome(
         `Retrying for failure to restart: ${hostnameOf(message)}`,
       );
     }
-    await ctx.sleeper.wait(ctx.restartBackoffMs * 2 ** attempt, signal);
+    await ctx.sleeper.sleepOrWake(ctx.restartBackoffMs * 2 ** attempt, signal);
     if (signal.aborted) return new ActionFailure(signal.reason);
   }
-}
-
-/** restartHost, retrying RestartFailed with exponential backoff up to the limit. */
-export async function restartWithRetry(
-  message: MayhemMessage,
-  ctx: HandlerContext,
-  signal: CancelSignal,
-): Promise<void> {
-  const failure = await restartOutcome(message, ctx, signal);
-  // Whatever the action rejected with is passed on as is.
-  if (failure !== undefined) throw failure.reason;
 }
 
 /**
@@ -200,7 +189,7 @@ function reportFailure(
  * attach to the task running now. Its promise is the cleanup task's.
  *
  * When `signal` aborts, the sleeps end at once and the outcome is `aborted`.
- * If `shutdown` aborted too, the consumer has already nacked the message;
+ * If `shutdown` aborted too, the dispatcher has already nacked the message;
  * otherwise the task alone was cancelled (loopscope's `cancelTask`) and the
  * cleanup nacks it for immediate redelivery, as shutdown does. It never rejects.
  *
@@ -323,11 +312,16 @@ class TaskCancelSignal implements CancelSignal {
   }
 }
 
+/** The name of a message's task, as task dumps and the `Pulled` log line show it. */
+export function handleTaskName(message: MayhemMessage): string {
+  return `handle ${message.instanceName}`;
+}
+
 /**
  * Spawns the unit of work for one delivery as the loopscope task
  * `handle cattle-xxxx`, with its `extend` and `cleanup` children.
  * Cancelling the task (`task.cancel()`, `cancelTask(id)`) stops the work and
- * nacks the message; `shutdown` aborting means the consumer already nacked it.
+ * nacks the message; `shutdown` aborting means the dispatcher already nacked it.
  *
  * @example
  * ```ts
@@ -341,7 +335,7 @@ export function spawnHandler(
   ctx: HandlerContext,
   shutdown: CancelSignal,
 ): Task<HandleOutcome> {
-  return spawn(`handle ${message.instanceName}`, (task) =>
+  return spawn(handleTaskName(message), (task) =>
     handleMessage(delivery, message, ctx, new TaskCancelSignal(task), shutdown),
   );
 }

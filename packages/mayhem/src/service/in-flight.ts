@@ -1,5 +1,5 @@
-import type { BrokerMessage } from "../broker/types.js";
-import type { CancellableWork } from "./consumer.js";
+import type { BrokerMessage } from "../broker/index.js";
+import type { CancellableWork } from "./dispatcher.js";
 
 /**
  * The deliveries being worked on, in numbered slots reused through a free

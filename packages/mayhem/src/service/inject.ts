@@ -9,6 +9,9 @@
  */
 import { pbkdf2Sync } from "node:crypto";
 import { spawn } from "loopscope";
+import type { Logger } from "pino";
+import type { Defect } from "../config/index.js";
+import { DEFECTS } from "../config/index.js";
 import type { MayhemMessage } from "../message/index.js";
 import { hostnameOf } from "../message/index.js";
 import type { Actions } from "./actions.js";
@@ -16,50 +19,11 @@ import { RestartFailedError } from "./errors.js";
 import type { HandlerContext } from "./handler.js";
 import type { CancelSignal } from "./sleep.js";
 
-/** Every defect `--inject` accepts. */
-export const DEFECTS = ["blocking-save", "blocking-call", "unretrieved", "lost-task"] as const;
-
-/**
- * - `blocking-save`: save blocks the loop 0.3–1.3 s in a CPU-bound section (the
- *   article's `time.sleep(1 + random.random())`): a `loop-blocked` report.
- * - `blocking-call`: save calls `crypto.pbkdf2Sync` on the main thread: a
- *   `blocking-call` report in debug mode (and `loop-blocked` when it is long).
- * - `unretrieved`: each message also restarts its host in a fire-and-forget child
- *   task whose failure nobody retrieves (the article's removed
- *   `return_exceptions=True`): `task-exception-never-retrieved` in debug mode, then
- *   Mayhem's exception handler shuts the service down gracefully.
- * - `lost-task`: each message starts a child task awaiting a promise whose resolver
- *   was dropped: `task-never-resumes` once the promise is garbage-collected.
- */
-export type Defect = (typeof DEFECTS)[number];
-
 /** Shortest and longest loop block of `blocking-save`, in milliseconds. */
 const BLOCK_MIN_MS = 300;
 const BLOCK_SPREAD_MS = 1000;
 /** Enough PBKDF2 rounds for tens of milliseconds on the main thread. */
 const PBKDF2_ITERATIONS = 200_000;
-
-/**
- * Parses a comma-separated list of defects (`--inject`, `MAYHEM_INJECT`).
- * Empty, or `none`, means no defect.
- *
- * @throws TypeError naming the unknown defect and the accepted ones.
- */
-export function parseDefects(raw: string): readonly Defect[] {
-  const defects: Defect[] = [];
-  for (const part of raw.split(",")) {
-    const word = part.trim().toLowerCase();
-    if (word === "" || word === "none") continue;
-    const defect = DEFECTS.find((known) => known === word);
-    if (defect === undefined) {
-      throw new TypeError(
-        `unknown defect ${JSON.stringify(part.trim())}; expected a comma-separated list of ${DEFECTS.join(", ")}`,
-      );
-    }
-    if (!defects.includes(defect)) defects.push(defect);
-  }
-  return defects;
-}
 
 /** The defects of one service. Build it only when at least one is asked for. */
 export class InjectedDefects {
@@ -69,12 +33,14 @@ export class InjectedDefects {
   readonly #unretrieved: boolean;
   readonly #lostTask: boolean;
   readonly #random: () => number;
+  readonly #log: Logger | undefined;
 
   /**
    * @param defects - which defects to inject.
-   * @param random - source of randomness in [0, 1) (block lengths).
+   * @param random - source of randomness in [0, 1) (block lengths): the service's seeded one.
+   * @param log - where each injected block is told, with its length (per-message lines).
    */
-  constructor(defects: readonly Defect[], random: () => number) {
+  constructor(defects: readonly Defect[], random: () => number, log?: Logger) {
     for (const defect of defects) {
       if (!DEFECTS.includes(defect)) {
         throw new TypeError(`defects: unknown defect ${JSON.stringify(defect)}`);
@@ -86,6 +52,7 @@ export class InjectedDefects {
     this.#unretrieved = defects.includes("unretrieved");
     this.#lostTask = defects.includes("lost-task");
     this.#random = random;
+    this.#log = log;
   }
 
   /** `actions` with the save defects in front of its save; `actions` itself if none. */
@@ -94,11 +61,19 @@ export class InjectedDefects {
     const blockingSave = this.#blockingSave;
     const blockingCall = this.#blockingCall;
     const random = this.#random;
+    const log = this.#log;
     return {
       save(message: MayhemMessage, signal: CancelSignal): Promise<void> {
         // Before the first await, like the article's `time.sleep` at the top of save:
         // it runs in the message's task, so the report can name it.
-        if (blockingSave) blockTheLoop(BLOCK_MIN_MS + random() * BLOCK_SPREAD_MS);
+        if (blockingSave) {
+          const blockMs = Math.round(BLOCK_MIN_MS + random() * BLOCK_SPREAD_MS);
+          log?.info(
+            { messageId: message.messageId, blockMs },
+            `Blocking the loop for ${blockMs} ms on purpose (blocking-save)`,
+          );
+          blockTheLoop(blockMs);
+        }
         if (blockingCall) hashSynchronously(message);
         return actions.save(message, signal);
       },

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { Broker } from "../broker/types.js";
+import type { Broker } from "../broker/index.js";
 import { createMessage, encodeMessage } from "../message/index.js";
 import type { Sleeper } from "./sleep.js";
 import type { ServiceStats } from "./stats.js";
@@ -77,11 +77,11 @@ export class Publisher {
         if (stop.aborted) break;
         stats.publishErrors++;
         log?.error({ err: error, retryInMs: retryMs }, "Publish failed; retrying");
-        await sleeper.wait(retryMs, stop);
+        await sleeper.sleepOrWake(retryMs, stop);
         continue;
       }
-      // `wait` never rejects: the loop's condition reads the stop signal.
-      await sleeper.wait(this.#pause(), stop);
+      // `sleepOrWake` never rejects: the loop's condition reads the stop signal.
+      await sleeper.sleepOrWake(this.#pause(), stop);
     }
   }
 }

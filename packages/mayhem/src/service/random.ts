@@ -22,3 +22,12 @@ export function createRandom(seed?: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * A generator of its own, seeded by one draw of `parent`: a part of the
+ * service that draws at its own pace (the injected defects) gets the same
+ * sequence for the same seed, whatever order the other parts draw in.
+ */
+export function childRandom(parent: () => number): () => number {
+  return createRandom(Math.floor(parent() * 2 ** 32));
+}

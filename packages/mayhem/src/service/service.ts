@@ -1,19 +1,19 @@
 import type { Logger } from "pino";
-import type { Broker, BrokerMessage } from "../broker/types.js";
+import type { Broker, BrokerMessage } from "../broker/index.js";
 import type { MayhemConfig } from "../config/index.js";
 import { flushLogger } from "../log/index.js";
 import type { MayhemMessage } from "../message/index.js";
 import { MalformedMessageError, decodeMessage } from "../message/index.js";
 import type { Actions } from "./actions.js";
 import { MockActions } from "./actions.js";
-import type { CancellableWork, DeliveryHandler } from "./consumer.js";
-import { Consumer } from "./consumer.js";
+import type { CancellableWork, DeliveryHandler } from "./dispatcher.js";
+import { DeliveryDispatcher } from "./dispatcher.js";
 import { ShutdownError } from "./errors.js";
 import type { HandleOutcome, HandlerContext } from "./handler.js";
-import { spawnHandler } from "./handler.js";
+import { handleTaskName, spawnHandler } from "./handler.js";
 import { InjectedDefects } from "./inject.js";
 import { Publisher } from "./publisher.js";
-import { createRandom } from "./random.js";
+import { childRandom, createRandom } from "./random.js";
 import type { Sleeper } from "./sleep.js";
 import { timerSleeper } from "./sleep.js";
 import type { ServiceStatsSnapshot } from "./stats.js";
@@ -67,15 +67,13 @@ export interface ServiceHandle {
 
 const MALFORMED: Promise<DeliveryOutcome> = Promise.resolve("malformed");
 
-/** The unit of work's name, as the task registry will show it. */
-export function unitOfWorkName(message: MayhemMessage): string {
-  return `handle ${message.instanceName}`;
-}
-
 /**
- * Starts Mayhem Mandrill on `broker`: a publisher, and a consumer that runs
- * `handleMessage` for each delivery, as the loopscope task `handle cattle-xxxx`. Malformed payloads are terminated
- * (never redelivered), counted and logged; the service goes on.
+ * Starts Mayhem Mandrill on `broker`: a publisher, and a dispatcher that pulls
+ * and runs `handleMessage` for each delivery, as the loopscope task
+ * `handle cattle-xxxx`. Malformed payloads are terminated (never redelivered),
+ * counted and logged; the service goes on. Every random draw (publish pauses,
+ * instance names, action latencies and failures, injected block lengths) comes
+ * from one generator seeded by `config.seed`.
  *
  * The broker is the caller's: made by `createBroker(config)`, closed by shutdown.
  * Process-level wiring (signals, exception handler, exit code) is apart, in
@@ -102,9 +100,12 @@ export function runService(
       random,
       sleeper,
     });
-  // `--inject`: defects on purpose; undefined in a healthy service.
+  // `--inject`: defects on purpose; undefined in a healthy service. Their own
+  // stream, seeded from the service's, so their draws follow the seed alone.
   const defects =
-    config.inject.length > 0 ? new InjectedDefects(config.inject, Math.random) : undefined;
+    config.inject.length > 0
+      ? new InjectedDefects(config.inject, childRandom(random), perMessageLog)
+      : undefined;
   const ctx: HandlerContext = {
     actions: defects?.wrapActions(actions) ?? actions,
     defects,
@@ -141,16 +142,16 @@ export function runService(
         messageId: message.messageId,
         brokerId: delivery.id,
         deliveryAttempt: delivery.deliveryAttempt,
-        task: unitOfWorkName(message),
+        task: handleTaskName(message),
       },
       `Pulled ${message.instanceName}`,
     );
-    // The task is returned to the consumer, which cancels it at shutdown and
-    // reports the outcome it resolves to (one `then` per delivery, the consumer's).
+    // The task is returned to the dispatcher, which cancels it at shutdown and
+    // reports the outcome it resolves to (one `then` per delivery, the dispatcher's).
     return spawnHandler(delivery, message, ctx, signal);
   }
 
-  const consumer = new Consumer({
+  const dispatcher = new DeliveryDispatcher({
     broker,
     handler: options.deliveryHandler ?? handleDelivery,
     maxInFlight: config.maxInFlight,
@@ -174,7 +175,7 @@ export function runService(
     log: perMessageLog,
   });
 
-  consumer.start();
+  dispatcher.start();
   const published = options.publish === false ? Promise.resolve() : publisher.start();
 
   let closing: Promise<ShutdownResult> | undefined;
@@ -195,14 +196,14 @@ export function runService(
     };
     logger.info({ reason }, "Stopping the publisher and the consumer");
     await attempt("stop publisher", () => publisher.stop());
-    await attempt("stop pulling", () => consumer.stopPulling());
+    await attempt("stop pulling", () => dispatcher.stopPulling());
     // Before nacking: on NATS, a message nacked while this instance's last fetch
     // is still open would come straight back to it, costing a delivery.
     await attempt("stop the broker's pulling", () => broker.stopPulling());
-    const nacked = consumer.nackInFlight(new ShutdownError(reason));
+    const nacked = dispatcher.nackInFlight(new ShutdownError(reason));
     logger.info({ nacked }, `Nacking ${nacked} outstanding messages`);
     logger.info(`Cancelling ${nacked} outstanding handlers`);
-    await attempt("wait for handlers", () => consumer.onIdle());
+    await attempt("wait for handlers", () => dispatcher.onIdle());
     logger.info(`Closing the ${broker.kind} broker`);
     await attempt("close broker", () => broker.close());
     const snapshot = stats.snapshot();
@@ -217,7 +218,7 @@ export function runService(
   return {
     stats: () => stats.snapshot(),
     get inFlight() {
-      return consumer.inFlight;
+      return dispatcher.inFlight;
     },
     published,
     shutdown(reason) {

@@ -10,13 +10,14 @@ export interface Sleeper {
    */
   sleep(ms: number, signal?: CancelSignal): Promise<void>;
   /**
-   * Like {@link Sleeper.sleep}, but never rejects: it resolves after `ms` (one
-   * macrotask turn for the yielding sleeper), or early when `signal` aborts,
-   * and the caller reads `signal.aborted` afterwards. For the hot path: the
-   * yielding sleeper hands every caller of a turn the same promise, where
-   * `sleep` must make one per caller to reject it on its own.
+   * Like {@link Sleeper.sleep}, but an abort wakes it instead of rejecting it:
+   * it resolves after `ms` (one macrotask turn for the yielding sleeper), or
+   * early when `signal` aborts, and the caller reads `signal.aborted`
+   * afterwards. For the hot path: the yielding sleeper hands every caller of a
+   * turn the same promise, where `sleep` must make one per caller to reject it
+   * on its own.
    */
-  wait(ms: number, signal?: CancelSignal): Promise<void>;
+  sleepOrWake(ms: number, signal?: CancelSignal): Promise<void>;
 }
 
 /**
@@ -70,29 +71,9 @@ export function throwIfAborted(signal: CancelSignal): void {
   if (signal.aborted) throw reasonOf(signal);
 }
 
-function timerSleep(ms: number, signal?: CancelSignal): Promise<void> {
-  if (signal === undefined) {
-    return new Promise((resolve) => {
-      setTimeout(resolve, ms);
-    });
-  }
-  if (signal.aborted) return Promise.reject(reasonOf(signal));
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(reasonOf(signal));
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
 const RESOLVED: Promise<void> = Promise.resolve();
 
-function timerWait(ms: number, signal?: CancelSignal): Promise<void> {
+function timerSleepOrWake(ms: number, signal?: CancelSignal): Promise<void> {
   if (signal === undefined) {
     return new Promise((resolve) => {
       setTimeout(resolve, ms);
@@ -112,8 +93,15 @@ function timerWait(ms: number, signal?: CancelSignal): Promise<void> {
   });
 }
 
+// Off the hot path (pull backoff, tests): one `then` over the waking sleep.
+function timerSleep(ms: number, signal?: CancelSignal): Promise<void> {
+  if (signal === undefined) return timerSleepOrWake(ms);
+  if (signal.aborted) return Promise.reject(reasonOf(signal));
+  return timerSleepOrWake(ms, signal).then(() => throwIfAborted(signal));
+}
+
 /** Real time: `setTimeout`, abortable. */
-export const timerSleeper: Sleeper = { sleep: timerSleep, wait: timerWait };
+export const timerSleeper: Sleeper = { sleep: timerSleep, sleepOrWake: timerSleepOrWake };
 
 let turn: Promise<void> | undefined;
 let endTurn: (() => void) | undefined;
@@ -152,9 +140,9 @@ function yieldSleep(_ms: number, signal?: CancelSignal): Promise<void> {
 }
 
 // An abort is read by the caller after the turn; already aborted, there is nothing to wait for.
-function yieldWait(_ms: number, signal?: CancelSignal): Promise<void> {
+function yieldSleepOrWake(_ms: number, signal?: CancelSignal): Promise<void> {
   return signal?.aborted === true ? RESOLVED : nextTurn();
 }
 
 /** Benchmark mode: every sleep, whatever its length, is a single yield to the loop. */
-export const yieldSleeper: Sleeper = { sleep: yieldSleep, wait: yieldWait };
+export const yieldSleeper: Sleeper = { sleep: yieldSleep, sleepOrWake: yieldSleepOrWake };

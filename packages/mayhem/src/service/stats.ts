@@ -13,7 +13,7 @@ export interface ServiceStatsSnapshot {
   readonly restartRetries: number;
   readonly acked: number;
   readonly nacked: number;
-  /** Handlers stopped by shutdown (their messages were nacked by the consumer). */
+  /** Handlers stopped by shutdown (their messages were nacked by the dispatcher). */
   readonly aborted: number;
   /** In-flight messages nacked at shutdown. */
   readonly nackedAtShutdown: number;

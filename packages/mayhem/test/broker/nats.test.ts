@@ -19,7 +19,7 @@ import {
 } from "../../src/broker/nats/index.js";
 import { BrokerErrorCode } from "../../src/broker/errors.js";
 import type { BrokerMessage } from "../../src/broker/types.js";
-import { Consumer, ServiceStats, timerSleeper } from "../../src/service/index.js";
+import { DeliveryDispatcher, ServiceStats, timerSleeper } from "../../src/service/index.js";
 import { NatsServer, natsServerAvailable } from "../helpers/nats-server.js";
 import {
   adminClient,
@@ -508,7 +508,7 @@ describe(
       await Promise.all(Array.from({ length: total }, (_, i) => b.publish(encode(String(i)))));
       const acked = new Set<string>();
       let peakHeld = 0;
-      const consumer = new Consumer({
+      const consumer = new DeliveryDispatcher({
         broker: b,
         maxInFlight,
         sleeper: timerSleeper,

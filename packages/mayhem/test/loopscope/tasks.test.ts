@@ -2,13 +2,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { cancelTask, snapshotTasks } from "loopscope";
 import type { Actions, HandlerContext } from "../../src/service/index.js";
-import {
-  ServiceStats,
-  parseDefects,
-  spawnHandler,
-  timerSleeper,
-  yieldSleeper,
-} from "../../src/service/index.js";
+import { parseDefects } from "../../src/config/index.js";
+import { ServiceStats, spawnHandler, timerSleeper, yieldSleeper } from "../../src/service/index.js";
 import { FakeDelivery, sampleMessage } from "../helpers/fake-delivery.js";
 
 /** Actions that wait until cancelled (as a slow database would), through the real sleeper. */

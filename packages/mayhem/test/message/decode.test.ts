@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
-  MALFORMED_MESSAGE,
   MalformedMessageError,
   createMessage,
   decodeMessage,
@@ -22,7 +21,7 @@ function reasonOf(data: Uint8Array, maxBytes?: number): string {
     decodeMessage(data, maxBytes);
   } catch (error) {
     assert.ok(error instanceof MalformedMessageError);
-    assert.equal(error.code, MALFORMED_MESSAGE);
+    assert.equal(error.code, "MAYHEM_ERR_MALFORMED_MESSAGE");
     return error.reason;
   }
   assert.fail("expected the payload to be rejected");

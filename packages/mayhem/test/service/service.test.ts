@@ -125,7 +125,8 @@ describe("service end to end on the MemoryBroker", () => {
 
   it("bounds the messages in flight and nacks them all at shutdown", async () => {
     const broker = new MemoryBroker();
-    for (let i = 0; i < 50; i++) await broker.publish(encodeMessage(createMessage(Math.random)));
+    for (let i = 0; i < 50; i++)
+      await broker.publish(encodeMessage(createMessage(createRandom(i))));
     // Actions that never finish on their own: only shutdown (their signal) ends them.
     const untilAborted = (_m: unknown, signal: AbortSignal): Promise<void> =>
       new Promise((_resolve, reject) => {

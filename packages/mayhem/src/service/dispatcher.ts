@@ -1,6 +1,6 @@
 import { setMaxListeners } from "node:events";
 import type { Logger } from "pino";
-import type { Broker, BrokerMessage } from "../broker/types.js";
+import type { Broker, BrokerMessage } from "../broker/index.js";
 import { InFlightTable } from "./in-flight.js";
 import type { Sleeper } from "./sleep.js";
 import type { ServiceStats } from "./stats.js";
@@ -16,7 +16,7 @@ export interface CancellableWork {
 
 /**
  * Works on one delivery. It must settle the delivery itself (ack, nack or
- * term) unless `signal` aborts, in which case the consumer has nacked it.
+ * term) unless `signal` aborts, in which case the dispatcher has nacked it.
  * It should not reject; if it does, the rejection is logged and the
  * delivery is left to its ack deadline. It may return its work as a
  * {@link CancellableWork} (a task), which shutdown then cancels.
@@ -26,7 +26,7 @@ export type DeliveryHandler = (
   signal: AbortSignal,
 ) => Promise<unknown> | CancellableWork;
 
-export interface ConsumerOptions {
+export interface DeliveryDispatcherOptions {
   readonly broker: Broker;
   readonly handler: DeliveryHandler;
   /** Most deliveries worked on at once; pulling waits for a free slot beyond it. Default 1000. */
@@ -46,13 +46,14 @@ export interface ConsumerOptions {
 const MAX_PULL_BACKOFF_MS = 30_000;
 
 /**
- * Pulls continuously and starts one handler per delivery without awaiting it,
+ * The service's side of consuming: pulls from the broker continuously and
+ * dispatches each delivery to a handler without awaiting it,
  * so pulling never waits for a handler. At most `maxInFlight` handlers run at
  * once: at capacity the pull loop waits for the next completion (backpressure,
  * no polling). Shutdown nacks every in-flight delivery, then aborts the one
  * AbortController shared by all handlers and cancels each handler's task.
  */
-export class Consumer {
+export class DeliveryDispatcher {
   readonly #broker: Broker;
   readonly #handler: DeliveryHandler;
   readonly #maxInFlight: number;
@@ -69,7 +70,7 @@ export class Consumer {
   #slotFreed: (() => void) | undefined;
   #idle: (() => void) | undefined;
 
-  constructor(options: ConsumerOptions) {
+  constructor(options: DeliveryDispatcherOptions) {
     const maxInFlight = options.maxInFlight ?? 1000;
     if (!Number.isInteger(maxInFlight) || maxInFlight < 1) {
       throw new TypeError(`maxInFlight must be an integer >= 1, got ${String(maxInFlight)}`);
@@ -96,10 +97,12 @@ export class Consumer {
     return this.#loop !== undefined && !this.#stopPulling.signal.aborted;
   }
 
-  /** Starts the pull loop. Calling it twice is an error. */
+  /**
+   * Starts the pull loop. Idempotent: a second call leaves the running loop
+   * alone; after {@link stopPulling}, the loop exits at once.
+   */
   start(): void {
-    if (this.#loop !== undefined) throw new Error("consumer already started");
-    this.#loop = this.#pullLoop();
+    this.#loop ??= this.#pullLoop();
   }
 
   /** Stops pulling (a pending pull resolves empty); resolves when the loop has exited. */
@@ -120,7 +123,7 @@ export class Consumer {
     // Nack before aborting: an aborted handler never settles, so each delivery is settled once.
     for (const [delivery] of entries) delivery.nack(delayMs);
     this.#stats.nackedAtShutdown += entries.length;
-    // The shared signal first: a cancelled task reads it to know the consumer nacked already.
+    // The shared signal first: a cancelled task reads it to know the dispatcher nacked already.
     this.#abortHandlers.abort(reason);
     for (const [, work] of entries) work?.cancel(reason);
     return entries.length;
@@ -163,11 +166,11 @@ export class Consumer {
         }
         continue;
       }
-      for (let i = 0; i < batch.length; i++) this.#start(batch[i]!);
+      for (let i = 0; i < batch.length; i++) this.#dispatch(batch[i]!);
     }
   }
 
-  #start(delivery: BrokerMessage): void {
+  #dispatch(delivery: BrokerMessage): void {
     this.#stats.pulled++;
     const work = this.#handler(delivery, this.#abortHandlers.signal);
     const isPromise = work instanceof Promise;
