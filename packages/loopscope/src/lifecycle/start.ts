@@ -2,8 +2,8 @@ import { unlinkSync, writeFileSync } from "node:fs";
 import type { LoopscopeConfig } from "../config/index.js";
 import { DEFAULT_CONFIG, configFromEnv } from "../config/index.js";
 import { configureEvents, emit, flushEvents } from "../events/index.js";
-import type { TaskDumpEvent } from "../report/index.js";
-import { renderDump } from "../report/index.js";
+import type { TaskDumpEvent } from "../protocol/index.js";
+import { renderDump } from "../render/index.js";
 import { applyDebug } from "../debug/index.js";
 import { startMetrics } from "../metrics/index.js";
 import { recordSkip, sayNewSkips } from "../patches/index.js";
@@ -102,14 +102,6 @@ export async function stop(): Promise<void> {
 /** The configuration loopscope runs with, or `undefined` when it is off. */
 export function activeConfig(): Readonly<LoopscopeConfig> | undefined {
   return running?.config;
-}
-
-/**
- * A snapshot of every pending task: the `task-dump` event, plain data.
- * Same as `snapshotTasks()`; render it with `renderDump`.
- */
-export function dump(): TaskDumpEvent {
-  return snapshotTasks();
 }
 
 /** What {@link writeDump} wrote. */

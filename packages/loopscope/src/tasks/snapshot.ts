@@ -1,6 +1,7 @@
-import { resolveStack } from "../report/index.js";
-import { withFrameCache } from "../report/frames.js";
-import type { Frame, TaskDumpEvent, TaskSnapshot } from "../report/types.js";
+import { resolveStack } from "../stacks/index.js";
+import { withFrameCache } from "../stacks/index.js";
+import type { Frame, TaskDumpEvent, TaskSnapshot } from "../protocol/index.js";
+import { PROTOCOL_VERSION } from "../protocol/index.js";
 import type { AwaitView, ResolvedAwait } from "./await-view.js";
 import { resolveAwaits } from "./await-view.js";
 import { context } from "./context.js";
@@ -45,6 +46,7 @@ function snapshotNow(): TaskDumpEvent {
     -readonly [K in keyof TaskDumpEvent]: TaskDumpEvent[K];
   } = {
     type: "task-dump",
+    protocol: PROTOCOL_VERSION,
     time: Date.now(),
     pid: process.pid,
     mode: context.debug ? "debug" : "production",

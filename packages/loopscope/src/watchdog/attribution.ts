@@ -1,4 +1,4 @@
-import type { Frame, TaskRef } from "../report/index.js";
+import type { Frame, TaskRef } from "../protocol/index.js";
 import type { BlockReport } from "./coalesce.js";
 
 /** Application code: neither Node's own (`node:`, built-ins) nor loopscope's. */

@@ -21,7 +21,7 @@ import type {
   LoopBlockedEvent,
   LoopscopeEvent,
   SlowCallbackEvent,
-} from "../../src/report/index.js";
+} from "../../src/protocol/index.js";
 import { setDebugTracking, spawn } from "../../src/tasks/index.js";
 import { assertBuilt, cleanEnv, fixture, packageDir, run } from "../fixtures/child-process.js";
 import { markerLine } from "../fixtures/events-file.js";
@@ -121,6 +121,7 @@ function waitForDisk(ms: number): void {
 function blockedWithoutCapture(durationMs: number): LoopBlockedEvent {
   return {
     type: "loop-blocked",
+    protocol: 1,
     time: Date.now(),
     pid: process.pid,
     durationMs,

@@ -8,8 +8,8 @@ import { connect } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { TaskSnapshot } from "../../src/report/types.js";
-import { renderDump } from "../../src/report/index.js";
+import type { TaskSnapshot } from "../../src/protocol/index.js";
+import { renderDump } from "../../src/render/index.js";
 import { currentTask, setDebugTracking, snapshotTasks, spawn } from "../../src/tasks/index.js";
 
 const thisFile = fileURLToPath(import.meta.url);

@@ -1,4 +1,5 @@
-import type { Frame } from "./types.js";
+import type { Frame } from "../protocol/index.js";
+import { isFoldable } from "./frames-text.js";
 
 /**
  * Small integer ids for what the text dump compares, so that grouping 100,000 tasks
@@ -175,8 +176,4 @@ function hash(a: number, b: number): number {
 
 function isDigit(code: number): boolean {
   return code >= 48 && code <= 57;
-}
-
-function isFoldable(frame: Frame): boolean {
-  return frame.internal === true || frame.loopscope === true;
 }

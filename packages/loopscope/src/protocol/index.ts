@@ -1,0 +1,2 @@
+export { PROTOCOL_VERSION } from "./version.js";
+export type * from "./schema.js";
