@@ -47,7 +47,7 @@ export { renderFrames, renderEvent, renderDump, groupTasks } from "./render/inde
 export type { RenderFramesOptions, TaskGroup, GroupedTasks } from "./render/index.js";
 
 // The schema of every event and snapshot.
-export { PROTOCOL_VERSION } from "./protocol/index.js";
+export { PROTOCOL_VERSION, isApplicationFrame } from "./protocol/index.js";
 export type {
   Frame,
   TaskRef,

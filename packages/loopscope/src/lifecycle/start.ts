@@ -68,12 +68,12 @@ export function start(config?: Partial<LoopscopeConfig>): boolean {
     services.push(startWatchdog({ slowMs: resolved.slowMs }));
   } catch (error) {
     // A watchdog that cannot start (no worker threads) must not stop the application.
-    warnOnce("watchdog", error);
+    sayCouldNotStart("watchdog", error);
   }
   try {
     services.push(startMetrics(resolved));
   } catch (error) {
-    warnOnce("metrics", error);
+    sayCouldNotStart("metrics", error);
   }
 
   running = { config: resolved, onDumpSignal, services };
@@ -150,7 +150,8 @@ async function writeDumpFiles(
   }
 }
 
-function warnOnce(what: string, error: unknown): void {
+/** One line on stderr per failure: each names what did not start (the application goes on). */
+function sayCouldNotStart(what: string, error: unknown): void {
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`loopscope: could not start the ${what}: ${message}\n`);
 }

@@ -1,5 +1,5 @@
 import type { Frame } from "../protocol/index.js";
-import { isFoldable } from "./frames-text.js";
+import { isApplicationFrame } from "../protocol/index.js";
 
 /**
  * Small integer ids for what the text dump compares, so that grouping 100,000 tasks
@@ -34,10 +34,10 @@ export class DumpKeys {
       const frame = frames[i]!;
       let runEnd = i + 1;
       let step: number;
-      if (isFoldable(frame)) {
+      if (!isApplicationFrame(frame)) {
         let internal = frame.internal === true;
         let own = frame.loopscope === true;
-        while (runEnd < end && isFoldable(frames[runEnd]!)) {
+        while (runEnd < end && !isApplicationFrame(frames[runEnd]!)) {
           internal ||= frames[runEnd]!.internal === true;
           own ||= frames[runEnd]!.loopscope === true;
           runEnd++;

@@ -3,6 +3,7 @@ import { DumpKeys } from "./dump-keys.js";
 import { formatMs, renderFrames } from "./frames-text.js";
 import type { TaskGroup } from "./group-tasks.js";
 import { groupTasksWith, resumerEnd } from "./group-tasks.js";
+import { taskLabel } from "./task-label.js";
 
 /** Example names listed per group; the rest are counted. */
 const NAMES_PER_GROUP = 3;
@@ -219,7 +220,7 @@ function title(
     if (nodes.length > 1) return `${nameShape(one.name, facts)} ${stateText}`;
     return one.id === 0
       ? `async call "${one.name}" (no task) ${stateText}`
-      : `task ${one.id} "${one.name}" ${stateText}`;
+      : `${taskLabel(one)} ${stateText}`;
   }
   const count = nested ? `${perParent} × ` : `${nodes.length} × `;
   const each = nested ? " each" : "";

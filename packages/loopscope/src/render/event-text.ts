@@ -1,6 +1,7 @@
 import type { ErrorInfo, Frame, LoopscopeEvent, TaskRef } from "../protocol/index.js";
 import { renderDump } from "./dump-text.js";
 import { formatMs, renderFrames } from "./frames-text.js";
+import { taskLabel } from "./task-label.js";
 
 /**
  * Human text for one event: a compact block, the first line saying what happened,
@@ -13,7 +14,7 @@ export function renderEvent(event: LoopscopeEvent): string {
       return renderDump(event);
     case "loop-blocked":
       return block(
-        `event loop blocked for ${formatMs(event.durationMs)}${times(event.count)}${taskLabel(event.task)}`,
+        `event loop blocked for ${formatMs(event.durationMs)}${times(event.count)}${inTask(event.task)}`,
         event.note === undefined ? [] : [`  (${event.note})`],
         event.stack,
         event.task?.createdAt,
@@ -22,14 +23,14 @@ export function renderEvent(event: LoopscopeEvent): string {
       );
     case "unhandled-rejection":
       return block(
-        `unhandled rejection${taskLabel(event.task)}: ${errorLine(event.error)}`,
+        `unhandled rejection${inTask(event.task)}: ${errorLine(event.error)}`,
         [],
         event.stack.length > 0 ? event.stack : event.error.stack,
         event.createdAt,
       );
     case "task-exception-never-retrieved":
       return block(
-        `task ${taskName(event.task)} failed and nobody retrieved its exception: ${errorLine(event.error)}`,
+        `${taskLabel(event.task)} failed and nobody retrieved its exception: ${errorLine(event.error)}`,
         [],
         event.stack.length > 0 ? event.stack : event.error.stack,
         event.task.createdAt,
@@ -38,19 +39,19 @@ export function renderEvent(event: LoopscopeEvent): string {
       );
     case "blocking-call":
       return block(
-        `blocking call ${event.call} took ${formatMs(event.durationMs)} on the main thread${taskLabel(event.task)} (${callsSince(event.count)})`,
+        `blocking call ${event.call} took ${formatMs(event.durationMs)} on the main thread${inTask(event.task)} (${callsSince(event.count)})`,
         [],
         event.stack,
       );
     case "slow-callback":
       return block(
-        `slow callback took ${formatMs(event.durationMs)}${taskLabel(event.task)}`,
+        `slow callback took ${formatMs(event.durationMs)}${inTask(event.task)}`,
         [],
         event.stack,
       );
     case "task-never-resumes":
       return block(
-        `task ${taskName(event.task)} can never resume: it awaits a promise nothing can settle any more`,
+        `${taskLabel(event.task)} can never resume: it awaits a promise nothing can settle any more`,
         [],
         event.stack,
         event.task.createdAt,
@@ -97,12 +98,8 @@ function times(count: number): string {
   return count > 1 ? ` (${count} times)` : "";
 }
 
-function taskName(task: TaskRef): string {
-  return `${task.id} "${task.name}"`;
-}
-
-function taskLabel(task: TaskRef | undefined): string {
-  return task === undefined ? "" : ` in task ${taskName(task)}`;
+function inTask(task: TaskRef | undefined): string {
+  return task === undefined ? "" : ` in ${taskLabel(task)}`;
 }
 
 function errorLine(error: ErrorInfo): string {

@@ -1,5 +1,6 @@
 import { relative, isAbsolute, sep } from "node:path";
 import type { Frame } from "../protocol/index.js";
+import { isApplicationFrame } from "../protocol/index.js";
 
 /** Options of {@link renderFrames}. */
 export interface RenderFramesOptions {
@@ -30,10 +31,10 @@ export function renderFrames(frames: readonly Frame[], options: RenderFramesOpti
   let i = 0;
   while (i < frames.length) {
     const frame = frames[i]!;
-    const foldable = fold && isFoldable(frame);
+    const foldable = fold && !isApplicationFrame(frame);
     let end = i + 1;
     if (foldable) {
-      while (end < frames.length && isFoldable(frames[end]!)) end++;
+      while (end < frames.length && !isApplicationFrame(frames[end]!)) end++;
     }
     if (foldable && (end - i >= 2 || frame.loopscope === true)) {
       lines.push(`${indent}... ${end - i} ${foldedKind(frames.slice(i, end))}`);
@@ -43,14 +44,6 @@ export function renderFrames(frames: readonly Frame[], options: RenderFramesOpti
     i = end;
   }
   return lines.join("\n");
-}
-
-/**
- * Node's own or loopscope's frame: the text folds runs of them into one line, and the
- * dump compares such runs as the text shows them.
- */
-export function isFoldable(frame: Frame): boolean {
-  return frame.internal === true || frame.loopscope === true;
 }
 
 function foldedKind(run: readonly Frame[]): string {

@@ -1,5 +1,5 @@
 import { resolveStack } from "../stacks/index.js";
-import { displayPath } from "../render/index.js";
+import { displayPath, taskLabel } from "../render/index.js";
 import type { AwaitKind, Awaiting, Frame } from "../protocol/index.js";
 import type { AwaitRecord } from "./debug-hooks.js";
 import { pendingAwaits } from "./debug-hooks.js";
@@ -212,7 +212,7 @@ export function describeAwait(
   sites: CreationSites = new CreationSites(),
 ): AwaitDescription {
   if (record.awaitedTask !== undefined) {
-    return { kind: "task", what: `task ${record.awaitedTask.id} "${record.awaitedTask.name}"` };
+    return { kind: "task", what: taskLabel(record.awaitedTask) };
   }
   if (record.timerMs >= 0) return { kind: "timer", what: `timer ${record.timerMs} ms` };
   const top = frames[0];
