@@ -5,8 +5,8 @@
  *   node --import tsx bench/report.ts [iterations]
  */
 import { performance } from "node:perf_hooks";
-import { captureStack, parseStack, resolveStack } from "../src/report/index.js";
-import type { RawStack } from "../src/report/index.js";
+import { captureStack, parseStack, resolveStack } from "../src/stacks/index.js";
+import type { RawStack } from "../src/stacks/index.js";
 
 const iterations = Number(process.argv[2] ?? 200_000);
 /** Keeps results alive so the measured calls are not optimised away. */

@@ -14,7 +14,7 @@
  */
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { renderDump } from "../src/report/index.js";
+import { renderDump } from "../src/render/index.js";
 import { isDebugTracking, setDebugTracking, snapshotTasks, spawn } from "../src/tasks/index.js";
 
 setFlagsFromString("--expose-gc");

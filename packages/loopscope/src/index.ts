@@ -1,23 +1,19 @@
 /**
- * loopscope, the event-loop debugger for Node. The package's face: everything public
- * is exported here by name. Turn it on with `start()` (or the `loopscope/register`
- * preload, or `loopscope run -- <command>`).
+ * loopscope, the event-loop debugger for Node. The package's face: what an application
+ * calls, exported here by name, one name per thing. Turn it on with `start()` (or the
+ * `loopscope/register` preload, or `loopscope run -- <command>`). What sibling packages
+ * and tests need beyond this is in `loopscope/internal`, with no promise of stability.
  */
 
-// Lifecycle: turning loopscope on and off, dumps on demand.
-export { start, stop, activeConfig, dump, writeDump, dumpFilePaths } from "./lifecycle/index.js";
+// Turning loopscope on and off, dumps on demand.
+export { start, stop, activeConfig, writeDump } from "./lifecycle/index.js";
 export type { WrittenDump } from "./lifecycle/index.js";
 
 // Configuration.
-export {
-  configFromEnv,
-  DEFAULT_CONFIG,
-  LoopscopeError,
-  LoopscopeConfigError,
-} from "./config/index.js";
+export { configFromEnv, LoopscopeError, LoopscopeConfigError } from "./config/index.js";
 export type { LoopscopeConfig } from "./config/index.js";
 
-// Tasks.
+// Tasks, and the snapshot of every pending one (the `task-dump` event).
 export {
   spawn,
   currentTask,
@@ -25,58 +21,38 @@ export {
   findTask,
   pendingTaskCount,
   snapshotTasks,
-  setDebugTracking,
-  isDebugTracking,
 } from "./tasks/index.js";
 export type { Task, SpawnOptions } from "./tasks/index.js";
 
 // Debug mode (LOOPSCOPE_DEBUG=1).
-export { setDebug, isDebug, blockingCallNames } from "./debug/index.js";
+export { setDebug, isDebug } from "./debug/index.js";
 export type { DebugOptions } from "./debug/index.js";
 
 // Production: the watchdog and loop metrics.
-export { startWatchdog, WatchdogError, loopBlockedStats } from "./watchdog/index.js";
-export type { Watchdog, WatchdogOptions, LoopBlockedStats } from "./watchdog/index.js";
-export {
-  startMetrics,
-  registerPrometheusMetrics,
-  servePrometheus,
-  PrometheusServerError,
-  createStatsdExporter,
-  registerOpenTelemetryMetrics,
-  PROMETHEUS_NAMES,
-  STATSD_NAMES,
-  OTEL_NAMES,
-} from "./metrics/index.js";
-export type {
-  MetricsOptions,
-  LoopMetrics,
-  LoopMetricsSample,
-  StatsdExporter,
-  StatsdTarget,
-  OpenTelemetryExporter,
-} from "./metrics/index.js";
+export { startWatchdog, WatchdogError } from "./watchdog/index.js";
+export type { Watchdog, WatchdogOptions } from "./watchdog/index.js";
+export { startMetrics, PROMETHEUS_NAMES, STATSD_NAMES, OTEL_NAMES } from "./metrics/index.js";
+export type { MetricsOptions, LoopMetrics, LoopMetricsSample } from "./metrics/index.js";
 
-// Events.
-export { emit, onEvent, eventStats, configureEvents, flushEvents } from "./events/index.js";
+// Events: subscribing to them and to the events file.
+export { onEvent, eventStats, configureEvents, flushEvents } from "./events/index.js";
 export type { EventStreamOptions, EventStats } from "./events/index.js";
 
-// Reports: frames and renderers.
-export {
-  captureStack,
-  resolveStack,
-  parseStack,
-  errorInfo,
-  renderFrames,
-  renderEvent,
-  renderDump,
-} from "./report/index.js";
-export type { RawStack, RenderFramesOptions } from "./report/index.js";
+// Stacks: capture now, resolve (format, parse, source-map) later.
+export { captureStack, resolveStack, parseStack } from "./stacks/index.js";
+export type { RawStack } from "./stacks/index.js";
 
+// Renderers, and the grouping of a dump any client can build on.
+export { renderFrames, renderEvent, renderDump, groupTasks } from "./render/index.js";
+export type { RenderFramesOptions, TaskGroup, GroupedTasks } from "./render/index.js";
+
+// The schema of every event and snapshot.
+export { PROTOCOL_VERSION, isApplicationFrame } from "./protocol/index.js";
 export type {
   Frame,
   TaskRef,
   TaskState,
+  AwaitKind,
   Awaiting,
   TaskSnapshot,
   LoopscopeEvent,
@@ -90,4 +66,4 @@ export type {
   DumpSampling,
   TaskNeverResumesEvent,
   ErrorInfo,
-} from "./report/types.js";
+} from "./protocol/index.js";

@@ -19,7 +19,8 @@ import { syncBuiltinESMExports } from "node:module";
 import zlib from "node:zlib";
 import type { Replaced } from "../patches/index.js";
 import { replaceProperty } from "../patches/index.js";
-import type { BlockingCallEvent, TaskRef } from "../report/index.js";
+import type { BlockingCallEvent, TaskRef } from "../protocol/index.js";
+import { PROTOCOL_VERSION } from "../protocol/index.js";
 import { framesOfSites, inspectCaller } from "./call-site.js";
 import { SiteLimiter } from "./site-limiter.js";
 import type { OnTimedCall } from "./slow-callbacks.js";
@@ -220,6 +221,7 @@ export class BlockingCallMonitor {
     const task = this.#currentTask();
     const event: BlockingCallEvent = {
       type: "blocking-call",
+      protocol: PROTOCOL_VERSION,
       time: Date.now(),
       pid: process.pid,
       call,

@@ -11,8 +11,8 @@ import {
   parseStack,
   setPrepareStackTrace,
   setStackTraceLimit,
-} from "../report/index.js";
-import type { Frame } from "../report/index.js";
+} from "../stacks/index.js";
+import type { Frame } from "../protocol/index.js";
 
 /** The subset of V8's call-site API used here. */
 export interface V8CallSite {

@@ -1,13 +1,11 @@
 import { isMainThread } from "node:worker_threads";
 import { emit, onEvent } from "../events/index.js";
 import { sayNewSkips } from "../patches/index.js";
-import type { TaskRef } from "../report/index.js";
 import {
   contextTaskRefOfPromise,
-  currentTask,
+  currentTaskRef,
   promiseCreationFrames,
   setDebugTracking,
-  taskRef,
   taskRefOfPromise,
 } from "../tasks/index.js";
 import { BlockingCallMonitor } from "./blocking-calls.js";
@@ -32,11 +30,6 @@ interface DebugState {
 }
 
 let state: DebugState | undefined;
-
-function currentTaskRef(): TaskRef | undefined {
-  const task = currentTask();
-  return task === undefined ? undefined : taskRef(task);
-}
 
 /**
  * Turn debug mode on or off, like `loop.set_debug()` (the preload does it for

@@ -22,10 +22,11 @@ import type {
   TaskExceptionNeverRetrievedEvent,
   TaskRef,
   UnhandledRejectionEvent,
-} from "../report/index.js";
+} from "../protocol/index.js";
+import { PROTOCOL_VERSION } from "../protocol/index.js";
 import type { Replaced } from "../patches/index.js";
 import { recordSkip, replaceProperty } from "../patches/index.js";
-import { errorInfo } from "../report/index.js";
+import { errorInfo } from "../stacks/index.js";
 
 export interface RejectionMonitorOptions {
   readonly report: (event: UnhandledRejectionEvent | TaskExceptionNeverRetrievedEvent) => void;
@@ -137,6 +138,7 @@ export class RejectionMonitor {
     if (task !== undefined) {
       return {
         type: "task-exception-never-retrieved",
+        protocol: PROTOCOL_VERSION,
         time,
         pid: process.pid,
         error,
@@ -149,6 +151,7 @@ export class RejectionMonitor {
     const context = isPromise ? this.#options.contextTaskOf?.(promise) : undefined;
     return {
       type: "unhandled-rejection",
+      protocol: PROTOCOL_VERSION,
       time,
       pid: process.pid,
       error,

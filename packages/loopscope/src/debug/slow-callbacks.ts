@@ -11,7 +11,8 @@
  * Cost: nothing per call under {@link SlowCallbackMonitorOptions.minMs}; above it, one
  * small record in a bounded ring. Nothing per loop turn (the watchdog's events drive it).
  */
-import type { LoopBlockedEvent, LoopscopeEvent, SlowCallbackEvent } from "../report/index.js";
+import type { LoopBlockedEvent, LoopscopeEvent, SlowCallbackEvent } from "../protocol/index.js";
+import { PROTOCOL_VERSION } from "../protocol/index.js";
 import type { Task } from "../tasks/index.js";
 import { currentTask, taskRef } from "../tasks/index.js";
 import type { V8CallSite } from "./call-site.js";
@@ -126,6 +127,7 @@ export class SlowCallbackMonitor {
       try {
         this.#report({
           type: "slow-callback",
+          protocol: PROTOCOL_VERSION,
           time: event.time,
           pid: process.pid,
           durationMs: event.durationMs,

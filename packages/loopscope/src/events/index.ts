@@ -5,6 +5,5 @@ export {
   configureEvents,
   flushEvents,
   printsToStderr,
-  resetEventsForTests,
 } from "./stream.js";
 export type { EventStreamOptions, EventStats } from "./stream.js";

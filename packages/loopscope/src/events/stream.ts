@@ -1,6 +1,6 @@
 import { closeSync, openSync, write, writeSync } from "node:fs";
-import type { LoopscopeEvent } from "../report/index.js";
-import { renderEvent } from "../report/index.js";
+import type { LoopscopeEvent } from "../protocol/index.js";
+import { renderEvent } from "../render/index.js";
 
 /** Options of {@link configureEvents}. Options left out keep their current value. */
 export interface EventStreamOptions {
@@ -244,7 +244,7 @@ function jsonLine(event: LoopscopeEvent): string {
   try {
     return `${JSON.stringify(event)}\n`;
   } catch {
-    return `${JSON.stringify({ type: event.type, time: event.time, pid: event.pid, error: "not serialisable" })}\n`;
+    return `${JSON.stringify({ type: event.type, protocol: event.protocol, time: event.time, pid: event.pid, error: "not serialisable" })}\n`;
   }
 }
 

@@ -1,4 +1,4 @@
-export { start, stop, activeConfig, dump, writeDump } from "./start.js";
+export { start, stop, activeConfig, writeDump } from "./start.js";
 export type { WrittenDump } from "./start.js";
 export { dumpFilePaths, onMarkerPath, writeFileAtomic } from "./dump-files.js";
 export { processEnvironment, processRealUid, processStartTicks } from "./proc.js";

@@ -2,8 +2,8 @@ import { unlinkSync, writeFileSync } from "node:fs";
 import type { LoopscopeConfig } from "../config/index.js";
 import { DEFAULT_CONFIG, configFromEnv } from "../config/index.js";
 import { configureEvents, emit, flushEvents } from "../events/index.js";
-import type { TaskDumpEvent } from "../report/index.js";
-import { renderDump } from "../report/index.js";
+import type { TaskDumpEvent } from "../protocol/index.js";
+import { renderDump } from "../render/index.js";
 import { applyDebug } from "../debug/index.js";
 import { startMetrics } from "../metrics/index.js";
 import { recordSkip, sayNewSkips } from "../patches/index.js";
@@ -68,12 +68,12 @@ export function start(config?: Partial<LoopscopeConfig>): boolean {
     services.push(startWatchdog({ slowMs: resolved.slowMs }));
   } catch (error) {
     // A watchdog that cannot start (no worker threads) must not stop the application.
-    warnOnce("watchdog", error);
+    sayCouldNotStart("watchdog", error);
   }
   try {
     services.push(startMetrics(resolved));
   } catch (error) {
-    warnOnce("metrics", error);
+    sayCouldNotStart("metrics", error);
   }
 
   running = { config: resolved, onDumpSignal, services };
@@ -102,14 +102,6 @@ export async function stop(): Promise<void> {
 /** The configuration loopscope runs with, or `undefined` when it is off. */
 export function activeConfig(): Readonly<LoopscopeConfig> | undefined {
   return running?.config;
-}
-
-/**
- * A snapshot of every pending task: the `task-dump` event, plain data.
- * Same as `snapshotTasks()`; render it with `renderDump`.
- */
-export function dump(): TaskDumpEvent {
-  return snapshotTasks();
 }
 
 /** What {@link writeDump} wrote. */
@@ -158,7 +150,8 @@ async function writeDumpFiles(
   }
 }
 
-function warnOnce(what: string, error: unknown): void {
+/** One line on stderr per failure: each names what did not start (the application goes on). */
+function sayCouldNotStart(what: string, error: unknown): void {
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`loopscope: could not start the ${what}: ${message}\n`);
 }

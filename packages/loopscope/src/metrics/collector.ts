@@ -1,7 +1,8 @@
 import type { EventLoopUtilization, IntervalHistogram } from "node:perf_hooks";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { eventStats } from "../events/index.js";
-import { loopBlockedStats, pendingTaskCount } from "../watchdog/index.js";
+import { pendingTaskCount } from "../tasks/index.js";
+import { loopBlockedStats } from "../watchdog/index.js";
 import type { LoopMetricsSample } from "./sample.js";
 
 /** Sampling resolution of the delay histogram, in milliseconds (Node's timer does the sampling). */

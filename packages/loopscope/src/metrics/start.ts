@@ -170,7 +170,7 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === "" ? undefined : value;
 }
 
-/** The default error sink: one process warning, then silence (a dead StatsD must not flood stderr). */
+/** The default error sink: one process warning for the first error, then silence (a dead StatsD must not flood stderr). */
 function warnOnce(): (error: Error) => void {
   let warned = false;
   return (error) => {

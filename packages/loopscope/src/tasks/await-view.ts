@@ -1,5 +1,6 @@
-import { displayPath, resolveStack } from "../report/index.js";
-import type { Awaiting, Frame } from "../report/types.js";
+import { resolveStack } from "../stacks/index.js";
+import { displayPath, taskLabel } from "../render/index.js";
+import type { AwaitKind, Awaiting, Frame } from "../protocol/index.js";
 import type { AwaitRecord } from "./debug-hooks.js";
 import { pendingAwaits } from "./debug-hooks.js";
 import { creationOf } from "./promise-tags.js";
@@ -68,10 +69,12 @@ export function resolveAwaits(nowMs: number): AwaitView {
     // Records come in the order they were made (a Map keeps insertion order): a task's
     // first one is its oldest.
     if (record.task !== undefined && byTask.has(record.task)) continue;
+    const description = describeAwait(record, frames, sites);
     const resolved: ResolvedAwait = {
       record,
       awaiting: {
-        what: describeAwait(record, frames, sites),
+        kind: description.kind,
+        what: description.what,
         at: frames,
         sinceMs: nowMs - record.sinceMs,
       },
@@ -140,52 +143,60 @@ class SiteSet {
   }
 }
 
+/** What an await waits on: its kind for clients, its text for people. */
+export interface AwaitDescription {
+  readonly kind: AwaitKind;
+  readonly what: string;
+}
+
+const UNKNOWN: AwaitDescription = { kind: "unknown", what: "unknown" };
+
 /**
- * `promise created at ./src/x.ts:12`, one string per site: thousands of tasks awaiting
- * promises made on one line share it, and the path is shortened once, not per task.
+ * `promise created at ./src/x.ts:12`, one description per site: thousands of tasks
+ * awaiting promises made on one line share it, and the path is shortened once, not per task.
  */
 export class CreationSites {
-  private readonly byFile = new Map<string, Map<number, string>>();
+  private readonly byFile = new Map<string, Map<number, AwaitDescription>>();
   /** By creation stack (identical stacks share an array during a dump). */
-  private readonly byStack = new Map<readonly Frame[], string | undefined>();
+  private readonly byStack = new Map<readonly Frame[], AwaitDescription | undefined>();
   /** By the top frame of a call suspended in Node's own code. */
-  private readonly byInternalFrame = new Map<Frame, string>();
+  private readonly byInternalFrame = new Map<Frame, AwaitDescription>();
 
   /** What an await on a promise created by this stack says (`undefined`: nothing known). */
-  ofCreation(created: readonly Frame[]): string | undefined {
+  ofCreation(created: readonly Frame[]): AwaitDescription | undefined {
     if (this.byStack.has(created)) return this.byStack.get(created);
     const creation = withoutHookFrames(created);
     const site = creation.find((f) => f.line > 0);
-    let text: string | undefined;
-    if (site?.internal === true) text = this.internal(site);
-    else if (site !== undefined) text = this.describe(site.file, site.line);
-    this.byStack.set(created, text);
-    return text;
+    let description: AwaitDescription | undefined;
+    if (site?.internal === true) description = this.internal(site);
+    else if (site !== undefined) description = this.describe(site.file, site.line);
+    this.byStack.set(created, description);
+    return description;
   }
 
   /** {@link describeInternal}, once per frame. */
-  internal(frame: Frame): string {
-    let text = this.byInternalFrame.get(frame);
-    if (text === undefined) {
-      text = describeInternal(frame);
-      this.byInternalFrame.set(frame, text);
+  internal(frame: Frame): AwaitDescription {
+    let description = this.byInternalFrame.get(frame);
+    if (description === undefined) {
+      description = describeInternal(frame);
+      this.byInternalFrame.set(frame, description);
     }
-    return text;
+    return description;
   }
 
-  describe(file: string, line: number): string {
+  describe(file: string, line: number): AwaitDescription {
     let byLine = this.byFile.get(file);
     if (byLine === undefined) {
       byLine = new Map();
       this.byFile.set(file, byLine);
     }
-    let text = byLine.get(line);
-    if (text === undefined) {
+    let description = byLine.get(line);
+    if (description === undefined) {
       // Shortened as frames are rendered, so the text dump and its frames agree.
-      text = `promise created at ${displayPath(file)}:${line}`;
-      byLine.set(line, text);
+      description = { kind: "promise", what: `promise created at ${displayPath(file)}:${line}` };
+      byLine.set(line, description);
     }
-    return text;
+    return description;
   }
 }
 
@@ -199,28 +210,28 @@ export function describeAwait(
   record: AwaitRecord,
   frames: readonly Frame[],
   sites: CreationSites = new CreationSites(),
-): string {
+): AwaitDescription {
   if (record.awaitedTask !== undefined) {
-    return `task ${record.awaitedTask.id} "${record.awaitedTask.name}"`;
+    return { kind: "task", what: taskLabel(record.awaitedTask) };
   }
-  if (record.timerMs >= 0) return `timer ${record.timerMs} ms`;
+  if (record.timerMs >= 0) return { kind: "timer", what: `timer ${record.timerMs} ms` };
   const top = frames[0];
   if (top?.internal === true) return sites.internal(top);
   const awaited = record.awaited.deref();
   const created = awaited === undefined ? undefined : creationOf(awaited);
   if (created !== undefined) {
-    const text = sites.ofCreation(resolveStack(created));
-    if (text !== undefined) return text;
+    const description = sites.ofCreation(resolveStack(created));
+    if (description !== undefined) return description;
   }
-  return "unknown";
+  return UNKNOWN;
 }
 
 /** Node's own code the task waits in, named by its module and function. */
-function describeInternal(frame: Frame): string {
+function describeInternal(frame: Frame): AwaitDescription {
   const file = frame.file;
   const fn = frame.fn.replace(/^async /, "");
   if (file.includes("/fs/") || file === "node:fs" || file.startsWith("node:fs/")) {
-    return `file operation (${fn})`;
+    return { kind: "file", what: `file operation (${fn})` };
   }
   if (
     file === "node:net" ||
@@ -228,11 +239,13 @@ function describeInternal(frame: Frame): string {
     file.includes("/streams/") ||
     file.startsWith("node:stream")
   ) {
-    return `socket or stream read (${fn})`;
+    return { kind: "stream", what: `socket or stream read (${fn})` };
   }
-  if (file.includes("timers")) return `timer (${fn})`;
-  if (file === "node:events") return `event (events.${fn})`;
-  if (file.includes("dns")) return `dns lookup (${fn})`;
-  if (file.includes("child_process")) return `child process (${fn})`;
-  return `node-internal ${fn} (${file})`;
+  if (file.includes("timers")) return { kind: "timer", what: `timer (${fn})` };
+  if (file === "node:events") return { kind: "event", what: `event (events.${fn})` };
+  if (file.includes("dns")) return { kind: "dns", what: `dns lookup (${fn})` };
+  if (file.includes("child_process")) {
+    return { kind: "child-process", what: `child process (${fn})` };
+  }
+  return { kind: "node", what: `node-internal ${fn} (${file})` };
 }

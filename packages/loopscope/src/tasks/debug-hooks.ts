@@ -1,8 +1,8 @@
 import { createRequire, syncBuiltinESMExports } from "node:module";
 import { promiseHooks } from "node:v8";
 import { recordSkip, replaceProperty } from "../patches/index.js";
-import { captureCallerStack } from "../report/frames.js";
-import type { RawStack } from "../report/index.js";
+import { captureCallerStack } from "../stacks/index.js";
+import type { RawStack } from "../stacks/index.js";
 import { context, switchTask } from "./context.js";
 import type { TaskImpl } from "./task.js";
 import {

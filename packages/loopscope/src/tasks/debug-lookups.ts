@@ -1,8 +1,8 @@
-import { resolveStack } from "../report/index.js";
-import type { Frame, TaskRef } from "../report/types.js";
+import { resolveStack } from "../stacks/index.js";
+import type { Frame, TaskRef } from "../protocol/index.js";
 import { contextTaskOf, creationOf, ownerTaskOf } from "./promise-tags.js";
 import type { Task } from "./task.js";
-import { TaskImpl } from "./task.js";
+import { currentTask, TaskImpl } from "./task.js";
 
 /**
  * Lookups debug mode's failure reports need (src/debug/): which task a rejected promise
@@ -32,6 +32,12 @@ export function contextTaskRefOfPromise(promise: object): TaskRef | undefined {
 export function taskRef(task: Task): TaskRef {
   if (!(task instanceof TaskImpl)) return { id: task.id, name: task.name, createdAt: [] };
   return refOf(task);
+}
+
+/** The task running now, as events refer to it; `undefined` outside any task. */
+export function currentTaskRef(): TaskRef | undefined {
+  const task = currentTask();
+  return task === undefined ? undefined : taskRef(task);
 }
 
 function refOf(task: TaskImpl): TaskRef {

@@ -5,6 +5,7 @@ export { setDebugTracking, isDebugTracking } from "./debug-hooks.js";
 export { watchPendingTasks, stopWatchingTasks } from "./never-resumes.js";
 export {
   taskRef,
+  currentTaskRef,
   taskRefOfPromise,
   contextTaskRefOfPromise,
   promiseCreationFrames,

@@ -1,4 +1,4 @@
-import type { Awaiting, Frame, TaskSnapshot } from "../report/types.js";
+import type { AwaitKind, Awaiting, Frame, TaskSnapshot } from "../protocol/index.js";
 
 /**
  * The tasks found never to resume, kept for the dumps that follow: frozen as they were
@@ -21,7 +21,12 @@ export interface LostTask {
   readonly createdAt: readonly Frame[];
   /** Debug mode: the await it is stuck on, and when it began (a `performance.now()` time). */
   readonly awaiting:
-    | { readonly what: string; readonly at: readonly Frame[]; readonly startedMs: number }
+    | {
+        readonly kind: AwaitKind;
+        readonly what: string;
+        readonly at: readonly Frame[];
+        readonly startedMs: number;
+      }
     | undefined;
   readonly busyMs: number | undefined;
   readonly steps: number | undefined;
@@ -47,8 +52,8 @@ export function lostTaskSnapshots(nowMs: number): TaskSnapshot[] {
     };
     if (lost.parentId !== undefined) snapshot.parentId = lost.parentId;
     if (lost.awaiting !== undefined) {
-      const { what, at, startedMs } = lost.awaiting;
-      const awaiting: Awaiting = { what, at, sinceMs: nowMs - startedMs };
+      const { kind, what, at, startedMs } = lost.awaiting;
+      const awaiting: Awaiting = { kind, what, at, sinceMs: nowMs - startedMs };
       snapshot.awaiting = awaiting;
     }
     if (lost.busyMs !== undefined) {

@@ -1,6 +1,7 @@
 import { emit } from "../events/index.js";
-import { resolveStack } from "../report/index.js";
-import type { Awaiting, TaskRef } from "../report/types.js";
+import { resolveStack } from "../stacks/index.js";
+import type { Awaiting, TaskRef } from "../protocol/index.js";
+import { PROTOCOL_VERSION } from "../protocol/index.js";
 import { resolveAwaits } from "./await-view.js";
 import { context } from "./context.js";
 import { forgetAwaitsOf } from "./debug-hooks.js";
@@ -76,6 +77,7 @@ function reportLost(task: TaskImpl): void {
         awaited === undefined
           ? undefined
           : {
+              kind: awaited.kind,
               // The awaited promise is gone, and with it what it was: say what is known.
               what:
                 awaited.what === "unknown" ? "a promise nothing can settle any more" : awaited.what,
@@ -86,7 +88,14 @@ function reportLost(task: TaskImpl): void {
       steps: context.debug ? task.steps : undefined,
     });
     task.finish(Outcome.Lost);
-    emit({ type: "task-never-resumes", time: Date.now(), pid: process.pid, task: ref, stack });
+    emit({
+      type: "task-never-resumes",
+      protocol: PROTOCOL_VERSION,
+      time: Date.now(),
+      pid: process.pid,
+      task: ref,
+      stack,
+    });
   } catch {
     // A FinalizationRegistry callback must not throw into the application.
   }

@@ -1,4 +1,4 @@
-import type { RawStack } from "../report/index.js";
+import type { RawStack } from "../stacks/index.js";
 import type { TaskImpl } from "./task.js";
 
 /**

@@ -1,6 +1,7 @@
-import { resolveStack } from "../report/index.js";
-import { withFrameCache } from "../report/frames.js";
-import type { Frame, TaskDumpEvent, TaskSnapshot } from "../report/types.js";
+import { resolveStack } from "../stacks/index.js";
+import { withFrameCache } from "../stacks/index.js";
+import type { Frame, TaskDumpEvent, TaskSnapshot } from "../protocol/index.js";
+import { isApplicationFrame, PROTOCOL_VERSION } from "../protocol/index.js";
 import type { AwaitView, ResolvedAwait } from "./await-view.js";
 import { resolveAwaits } from "./await-view.js";
 import { context } from "./context.js";
@@ -45,6 +46,7 @@ function snapshotNow(): TaskDumpEvent {
     -readonly [K in keyof TaskDumpEvent]: TaskDumpEvent[K];
   } = {
     type: "task-dump",
+    protocol: PROTOCOL_VERSION,
     time: Date.now(),
     pid: process.pid,
     mode: context.debug ? "debug" : "production",
@@ -71,8 +73,9 @@ function snapshotNow(): TaskDumpEvent {
 
 /**
  * Debug mode's snapshot, built in one literal for the usual cases (no parent, no
- * cancellation): one allocation of its final shape instead of a growing object. The
- * fields come in the same order as {@link snapshotOf} adds them.
+ * cancellation): one allocation of its final shape instead of a growing object, for
+ * dumps of 100,000 tasks. The fields come in the same order as {@link snapshotOf}
+ * (the one general builder) adds them; the two literals differ by `awaiting` only.
  */
 function debugSnapshotOf(
   task: TaskImpl,
@@ -81,8 +84,7 @@ function debugSnapshotOf(
 ): TaskSnapshot {
   if (task.parent !== undefined || task.cancelRequested) return snapshotOf(task, nowMs, awaited);
   const ageMs = nowMs - task.createdMs;
-  // A dump taken inside a task's step: the step so far is busy time too.
-  const busyMs = task.busyMs + (context.current === task ? nowMs - context.runningSinceMs : 0);
+  const busyMs = busyMsOf(task, nowMs);
   const createdAt = task.creation === undefined ? NO_FRAMES : resolveStack(task.creation);
   if (awaited === undefined) {
     return {
@@ -125,13 +127,17 @@ function snapshotOf(
   if (awaited !== undefined) snapshot.awaiting = awaited.awaiting;
   if (task.cancelRequested) snapshot.cancelRequested = true;
   if (context.debug) {
-    // A dump taken inside a task's step: the step so far is busy time too.
-    const busyMs = task.busyMs + (context.current === task ? nowMs - context.runningSinceMs : 0);
+    const busyMs = busyMsOf(task, nowMs);
     snapshot.busyMs = busyMs;
     snapshot.idleMs = Math.max(0, snapshot.ageMs - busyMs);
     snapshot.steps = task.steps;
   }
   return snapshot;
+}
+
+/** Debug mode: the task's time on the loop; a dump taken inside its step counts the step so far. */
+function busyMsOf(task: TaskImpl, nowMs: number): number {
+  return task.busyMs + (context.current === task ? nowMs - context.runningSinceMs : 0);
 }
 
 /**
@@ -150,11 +156,7 @@ function untrackedCall(call: ResolvedAwait, nowMs: number): TaskSnapshot {
     createdAt: NO_FRAMES,
     awaiting: call.awaiting,
   };
-  return at.length > 0 && at.every(notTheApplications) ? { ...snapshot, internal: true } : snapshot;
-}
-
-function notTheApplications(frame: Frame): boolean {
-  return frame.internal === true || frame.loopscope === true;
+  return at.length > 0 && !at.some(isApplicationFrame) ? { ...snapshot, internal: true } : snapshot;
 }
 
 /** Node's active handles and requests by kind (`process.getActiveResourcesInfo()`). */

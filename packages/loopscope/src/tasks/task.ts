@@ -1,6 +1,6 @@
-import { captureCallerStack } from "../report/frames.js";
-import type { RawStack } from "../report/index.js";
-import type { TaskState } from "../report/types.js";
+import { captureCallerStack } from "../stacks/index.js";
+import type { RawStack } from "../stacks/index.js";
+import type { TaskState } from "../protocol/index.js";
 import { context, switchTask } from "./context.js";
 import type { PendingNode } from "./registry.js";
 import { PendingList } from "./registry.js";

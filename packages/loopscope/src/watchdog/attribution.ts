@@ -1,10 +1,6 @@
-import type { Frame, TaskRef } from "../report/index.js";
+import type { Frame, TaskRef } from "../protocol/index.js";
+import { isApplicationFrame } from "../protocol/index.js";
 import type { BlockReport } from "./coalesce.js";
-
-/** Application code: neither Node's own (`node:`, built-ins) nor loopscope's. */
-export function isApplicationFrame(frame: Frame): boolean {
-  return frame.internal !== true && frame.loopscope !== true;
-}
 
 /** The innermost application frame of a stack, if it has one. */
 export function firstApplicationFrame(stack: readonly Frame[]): Frame | undefined {

@@ -1,5 +1,6 @@
-import type { RawStack, TaskRef } from "../report/index.js";
-import { captureStack } from "../report/index.js";
+import type { TaskRef } from "../protocol/index.js";
+import type { RawStack } from "../stacks/index.js";
+import { captureStack } from "../stacks/index.js";
 
 /** The global the watchdog thread's `Runtime.evaluate` calls into (a registered symbol). */
 export const CAPTURE_SYMBOL_KEY = "loopscope.watchdog.capture";

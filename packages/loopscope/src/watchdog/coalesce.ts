@@ -1,4 +1,4 @@
-import type { Frame, TaskRef } from "../report/index.js";
+import type { Frame, TaskRef } from "../protocol/index.js";
 import { firstApplicationFrame } from "./attribution.js";
 
 /** One block, before coalescing. */

@@ -2,4 +2,3 @@ export { startWatchdog, WatchdogError } from "./watchdog.js";
 export type { Watchdog, WatchdogOptions } from "./watchdog.js";
 export { loopBlockedStats } from "./stats.js";
 export type { LoopBlockedStats } from "./stats.js";
-export { pendingTaskCount, currentTaskRef } from "./task-ref.js";

@@ -3,8 +3,11 @@ import inspector from "node:inspector";
 import { isMainThread, Worker } from "node:worker_threads";
 import { LoopscopeError } from "../config/index.js";
 import { emit, printsToStderr } from "../events/index.js";
-import type { Frame, LoopBlockedEvent } from "../report/index.js";
-import { renderFrames, resolveStack } from "../report/index.js";
+import type { Frame, LoopBlockedEvent } from "../protocol/index.js";
+import { PROTOCOL_VERSION } from "../protocol/index.js";
+import { resolveStack } from "../stacks/index.js";
+import { renderFrames } from "../render/index.js";
+import { currentTaskRef } from "../tasks/index.js";
 import { describeCapture, firstApplicationFrame } from "./attribution.js";
 import type { Capture } from "./capture.js";
 import { CAPTURE_SOURCE_URL, CAPTURE_SYMBOL_KEY, CaptureSlot } from "./capture.js";
@@ -13,7 +16,6 @@ import { BlockCoalescer } from "./coalesce.js";
 import type { Stall } from "./heartbeat.js";
 import { Heartbeat } from "./heartbeat.js";
 import { recordBlocked } from "./stats.js";
-import { currentTaskRef } from "./task-ref.js";
 import { WORKER_SOURCE } from "./worker-source.js";
 
 /** Options of {@link startWatchdog}. */
@@ -367,6 +369,7 @@ class WatchdogImpl implements Watchdog {
   #publish(report: CoalescedReport): void {
     const event: LoopBlockedEvent = {
       type: "loop-blocked",
+      protocol: PROTOCOL_VERSION,
       time: Date.now(),
       pid: process.pid,
       durationMs: report.durationMs,

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, before, describe, it, test } from "node:test";
 import { BlockingCallMonitor, blockingCallNames } from "../../src/debug/blocking-calls.js";
-import type { BlockingCallEvent, LoopscopeEvent } from "../../src/report/index.js";
+import type { BlockingCallEvent, LoopscopeEvent } from "../../src/protocol/index.js";
 import { assertBuilt, cleanEnv, fixture, packageDir, run } from "../fixtures/child-process.js";
 
 const require = createRequire(import.meta.url);

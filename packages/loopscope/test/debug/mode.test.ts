@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { afterEach, before, test } from "node:test";
 import { isDebug, setDebug } from "../../src/debug/index.js";
 import { onEvent } from "../../src/events/index.js";
-import type { BlockingCallEvent } from "../../src/report/index.js";
+import type { BlockingCallEvent } from "../../src/protocol/index.js";
 
 const thisFile = fileURLToPath(import.meta.url);
 

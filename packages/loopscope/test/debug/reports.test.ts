@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, test } from "node:test";
 import ts from "typescript";
-import type { Frame } from "../../src/report/index.js";
+import type { Frame } from "../../src/protocol/index.js";
 import type { EventsRun } from "../fixtures/events-file.js";
 import { markerLine, ofType, runWithEvents } from "../fixtures/events-file.js";
 

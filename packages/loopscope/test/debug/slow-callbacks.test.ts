@@ -21,7 +21,8 @@ import type {
   LoopBlockedEvent,
   LoopscopeEvent,
   SlowCallbackEvent,
-} from "../../src/report/index.js";
+} from "../../src/protocol/index.js";
+import { PROTOCOL_VERSION } from "../../src/protocol/index.js";
 import { setDebugTracking, spawn } from "../../src/tasks/index.js";
 import { assertBuilt, cleanEnv, fixture, packageDir, run } from "../fixtures/child-process.js";
 import { markerLine } from "../fixtures/events-file.js";
@@ -121,6 +122,7 @@ function waitForDisk(ms: number): void {
 function blockedWithoutCapture(durationMs: number): LoopBlockedEvent {
   return {
     type: "loop-blocked",
+    protocol: 1,
     time: Date.now(),
     pid: process.pid,
     durationMs,
@@ -180,6 +182,7 @@ describe("debug mode: a block the watchdog could not see into", () => {
     assert.equal(reported.length, 1);
     const [report] = reported;
     assert.equal(report!.type, "slow-callback");
+    assert.equal(report!.protocol, PROTOCOL_VERSION);
     assert.equal(report!.durationMs, event.durationMs);
     assert.ok(
       namesLine(report!.stack, thisFile, markerLine(thisFile, "wait")),

@@ -5,18 +5,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, afterEach, before, beforeEach, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import {
-  configureEvents,
-  emit,
-  eventStats,
-  flushEvents,
-  onEvent,
-  resetEventsForTests,
-} from "../../src/events/index.js";
-import type { LoopscopeEvent } from "../../src/report/index.js";
+import { configureEvents, emit, eventStats, flushEvents, onEvent } from "../../src/events/index.js";
+import { resetEventsForTests } from "../../src/events/stream.js";
+import type { LoopscopeEvent } from "../../src/protocol/index.js";
 
 const blocked = (durationMs: number): LoopscopeEvent => ({
   type: "loop-blocked",
+  protocol: 1,
   time: 1_700_000_000_000 + durationMs,
   pid: process.pid,
   durationMs,
@@ -147,7 +142,7 @@ describe("event stream", () => {
     const script = `
       import { configureEvents, emit } from ${JSON.stringify(eventsModule)};
       configureEvents({ file: ${JSON.stringify(file)} });
-      emit({ type: "slow-callback", time: 1, pid: process.pid, durationMs: 150, stack: [] });
+      emit({ type: "slow-callback", protocol: 1, time: 1, pid: process.pid, durationMs: 150, stack: [] });
       process.exit(0);
     `;
     const child = spawnSync(
@@ -160,7 +155,7 @@ describe("event stream", () => {
     );
     assert.equal(child.status, 0, child.stderr);
     assert.deepEqual(readLines(file), [
-      { type: "slow-callback", time: 1, pid: child.pid, durationMs: 150, stack: [] },
+      { type: "slow-callback", protocol: 1, time: 1, pid: child.pid, durationMs: 150, stack: [] },
     ]);
   });
 });

@@ -6,8 +6,8 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { renderEvent } from "../../src/report/index.js";
-import type { TaskExceptionNeverRetrievedEvent } from "../../src/report/index.js";
+import { renderEvent } from "../../src/render/index.js";
+import type { TaskExceptionNeverRetrievedEvent } from "../../src/protocol/index.js";
 import {
   contextTaskRefOfPromise,
   setDebugTracking,
@@ -75,6 +75,7 @@ describe("debug mode: sampled creation stacks", () => {
 
     const event: TaskExceptionNeverRetrievedEvent = {
       type: "task-exception-never-retrieved",
+      protocol: 1,
       time: 0,
       pid: 1,
       error: { name: "Error", message: "could not save", stack: [] },
@@ -132,6 +133,7 @@ describe("debug mode: sampled creation stacks", () => {
 function eventFor(task: ReturnType<typeof taskRef>): TaskExceptionNeverRetrievedEvent {
   return {
     type: "task-exception-never-retrieved",
+    protocol: 1,
     time: 0,
     pid: 1,
     error: { name: "Error", message: "failed", stack: [] },

@@ -8,8 +8,8 @@ import { connect } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { TaskSnapshot } from "../../src/report/types.js";
-import { renderDump } from "../../src/report/index.js";
+import type { TaskSnapshot } from "../../src/protocol/index.js";
+import { renderDump } from "../../src/render/index.js";
 import { currentTask, setDebugTracking, snapshotTasks, spawn } from "../../src/tasks/index.js";
 
 const thisFile = fileURLToPath(import.meta.url);
@@ -66,6 +66,7 @@ describe("debug-mode dump: the await line and what is awaited", () => {
     await settle();
     const task = taskNamed("timer task");
     assert.equal(task.awaiting?.what, "timer 60000 ms");
+    assert.equal(task.awaiting?.kind, "timer");
     assert.equal(task.awaiting?.at[0]?.file, thisFile);
     assert.equal(task.awaiting?.at[0]?.line, await lineOf("AWAIT-TIMER"));
     assert.equal(task.awaiting?.at[0]?.fn, "waitABit");
@@ -88,6 +89,7 @@ describe("debug-mode dump: the await line and what is awaited", () => {
     await settle();
     const task = taskNamed("socket task");
     assert.match(task.awaiting?.what ?? "", /socket or stream read/);
+    assert.equal(task.awaiting?.kind, "stream");
     const userFrame = task.awaiting?.at.find((f) => f.file === thisFile);
     assert.equal(userFrame?.line, await lineOf("AWAIT-SOCKET"));
   });
@@ -102,6 +104,7 @@ describe("debug-mode dump: the await line and what is awaited", () => {
     // Right after the call the read is in flight: no loop turn needed.
     const task = taskNamed("file task");
     assert.match(task.awaiting?.what ?? "", /^file operation/);
+    assert.equal(task.awaiting?.kind, "file");
     assert.equal(
       task.awaiting?.at.find((f) => f.file === thisFile)?.line,
       await lineOf("AWAIT-FILE"),
@@ -116,6 +119,7 @@ describe("debug-mode dump: the await line and what is awaited", () => {
     await settle();
     const task = taskNamed("waits on task");
     assert.equal(task.awaiting?.what, `task ${never.id} "never settles"`);
+    assert.equal(task.awaiting?.kind, "task");
     assert.equal(task.awaiting?.at[0]?.line, await lineOf("AWAIT-TASK"));
   });
 
@@ -133,6 +137,7 @@ describe("debug-mode dump: the await line and what is awaited", () => {
       task.awaiting?.what,
       `promise created at ${shown}:${await lineOf("CREATE-PROMISE")}`,
     );
+    assert.equal(task.awaiting?.kind, "promise");
     assert.equal(task.awaiting?.at[0]?.line, await lineOf("AWAIT-PROMISE"));
     assert.ok((task.awaiting?.sinceMs ?? -1) >= 0);
   });

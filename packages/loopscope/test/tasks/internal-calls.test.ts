@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it, before } from "node:test";
-import type { TaskDumpEvent } from "../../src/report/types.js";
+import type { TaskDumpEvent } from "../../src/protocol/index.js";
 import { assertBuilt, cleanEnv, fixture, packageDir, run } from "../fixtures/child-process.js";
 
 describe("debug-mode dump under the preload", () => {

@@ -16,7 +16,10 @@ describe("lost tasks kept for dumps", () => {
         parentId: undefined,
         createdMs: 0,
         createdAt: [],
-        awaiting: id === LOST_TASKS_KEPT + 5 ? { what: "x", at: [], startedMs: 40 } : undefined,
+        awaiting:
+          id === LOST_TASKS_KEPT + 5
+            ? { kind: "unknown", what: "x", at: [], startedMs: 40 }
+            : undefined,
         busyMs: undefined,
         steps: undefined,
       });
@@ -29,6 +32,6 @@ describe("lost tasks kept for dumps", () => {
     assert.equal(last.state, "pending");
     assert.equal(last.neverResumes, true);
     assert.equal(last.ageMs, 100);
-    assert.deepEqual(last.awaiting, { what: "x", at: [], sinceMs: 60 });
+    assert.deepEqual(last.awaiting, { kind: "unknown", what: "x", at: [], sinceMs: 60 });
   });
 });

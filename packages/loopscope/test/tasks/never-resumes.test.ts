@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { Frame } from "../../src/report/types.js";
+import type { Frame } from "../../src/protocol/index.js";
 
 const fixture = fileURLToPath(new URL("../fixtures/tasks/never-resumes.ts", import.meta.url));
 /** The fixture's line of the await nothing can settle. */

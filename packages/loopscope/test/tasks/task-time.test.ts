@@ -1,7 +1,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import type { TaskSnapshot } from "../../src/report/types.js";
-import { renderDump } from "../../src/report/index.js";
+import type { TaskSnapshot } from "../../src/protocol/index.js";
+import { renderDump } from "../../src/render/index.js";
 import { setDebugTracking, snapshotTasks, spawn } from "../../src/tasks/index.js";
 
 /** A promise and its resolver, settled by the test when it chooses. */

@@ -2,6 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { PROTOCOL_VERSION } from "../../src/protocol/index.js";
 import { cancelTask, currentTask, findTask, snapshotTasks, spawn } from "../../src/tasks/index.js";
 
 /** A promise and its resolvers, settled by the test when it chooses. */
@@ -30,7 +31,9 @@ describe("spawn", () => {
     assert.equal(ranSync, true);
     assert.equal(task.state, "pending");
     assert.equal(findTask(task.id), task);
-    assert.ok(snapshotTasks().tasks.some((t) => t.id === task.id && t.name === "add"));
+    const dump = snapshotTasks();
+    assert.equal(dump.protocol, PROTOCOL_VERSION);
+    assert.ok(dump.tasks.some((t) => t.id === task.id && t.name === "add"));
     gate.resolve(41);
     assert.equal(await task.promise, 42);
     assert.equal(task.state, "done");

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { Frame, TaskRef } from "../../src/report/index.js";
+import type { Frame, TaskRef } from "../../src/protocol/index.js";
 import {
   answeredWhenReleased,
   describeCapture,

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import FakeTimers from "@sinonjs/fake-timers";
 import type { CoalescedReport } from "../../src/watchdog/coalesce.js";
 import { BlockCoalescer, siteKey } from "../../src/watchdog/coalesce.js";
-import type { Frame } from "../../src/report/index.js";
+import type { Frame } from "../../src/protocol/index.js";
 
 const frame = (fn: string, line: number): Frame => ({ fn, file: "/app/server.js", line, col: 3 });
 const here = [frame("hash", 10), frame("handle", 20)];

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { Frame, LoopBlockedEvent } from "../../src/report/index.js";
+import type { Frame, LoopBlockedEvent } from "../../src/protocol/index.js";
 
 export const FIXTURE = fileURLToPath(new URL("../fixtures/watchdog/block.js", import.meta.url));
 /** Blocks whose capture cannot come promptly (a native call first, a large JSON.parse). */

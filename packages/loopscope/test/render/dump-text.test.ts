@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { renderDump } from "../../src/report/index.js";
-import type { Frame, TaskDumpEvent, TaskSnapshot } from "../../src/report/types.js";
+import { renderDump } from "../../src/render/index.js";
+import type { Frame, TaskDumpEvent, TaskSnapshot } from "../../src/protocol/index.js";
 
 const awaitFrames: Frame[] = [{ fn: "extend", file: "/app/src/consumer.ts", line: 88, col: 7 }];
 const createdFrames: Frame[] = [
@@ -29,13 +29,14 @@ function handler(id: number, ageMs: number): TaskSnapshot {
     state: "pending",
     ageMs,
     createdAt: createdFrames,
-    awaiting: { what: "timer 1000 ms", at: awaitFrames, sinceMs: ageMs / 2 },
+    awaiting: { kind: "timer", what: "timer 1000 ms", at: awaitFrames, sinceMs: ageMs / 2 },
   };
 }
 
 function dump(tasks: TaskSnapshot[], mode: "production" | "debug" = "debug"): TaskDumpEvent {
   return {
     type: "task-dump",
+    protocol: 1,
     time: 0,
     pid: 42,
     mode,
@@ -271,7 +272,7 @@ describe("renderDump in debug mode", () => {
     state: "pending",
     ageMs: 50 + n,
     createdAt: [],
-    awaiting: { what: "node-internal", at: loaderFrames, sinceMs: 50 },
+    awaiting: { kind: "node", what: "node-internal", at: loaderFrames, sinceMs: 50 },
     internal: true,
   });
 

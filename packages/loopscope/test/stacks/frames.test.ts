@@ -8,7 +8,7 @@ import {
   parseStackLine,
   resolveStack,
   withFrameCache,
-} from "../../src/report/frames.js";
+} from "../../src/stacks/frames.js";
 
 const thisFile = fileURLToPath(import.meta.url);
 
@@ -193,7 +193,7 @@ describe("captureStack + resolveStack", () => {
   });
 
   it("marks loopscope's own frames, source and built", () => {
-    const ownSource = fileURLToPath(new URL("../../src/report/frames.ts", import.meta.url));
+    const ownSource = fileURLToPath(new URL("../../src/stacks/frames.ts", import.meta.url));
     const ownBuilt = fileURLToPath(new URL("../../dist/events/stream.js", import.meta.url));
     assert.equal(parseStackLine(`    at captureStack (${ownSource}:40:3)`)?.loopscope, true);
     assert.equal(parseStackLine(`    at emit (${ownBuilt}:50:3)`)?.loopscope, true);

@@ -2,8 +2,10 @@
  * The plain data every loopscope diagnostic is made of. Collectors produce it,
  * renderers (text, JSON, later web and terminal) consume it; nothing here holds
  * a live object. These shapes are a contract (../../../../DESIGN.md, "Contracts"):
- * tests and outside tools read them, so change them only by adding fields.
+ * tests and outside tools read them, so change them only by adding fields, and
+ * see {@link PROTOCOL_VERSION} for what a change that is not an addition implies.
  */
+import type { PROTOCOL_VERSION } from "./version.js";
 
 /** One stack frame, innermost first in every `stack` array. */
 export interface Frame {
@@ -47,8 +49,29 @@ export interface TaskRef {
  */
 export type TaskState = "pending" | "running" | "done" | "failed" | "cancelled";
 
+/**
+ * The kind of thing a task awaits, as the collector knows it for sure: another task, a
+ * timer, Node's own code suspended in a file operation, a socket or stream read, an
+ * `events.once`, a DNS lookup or a child process (`node` for the rest of Node's code),
+ * a promise whose creation site is known, or `unknown`. Clients group and filter on
+ * it; `what` is the text for people.
+ */
+export type AwaitKind =
+  | "task"
+  | "timer"
+  | "file"
+  | "stream"
+  | "event"
+  | "dns"
+  | "child-process"
+  | "node"
+  | "promise"
+  | "unknown";
+
 /** What a pending task waits on now. */
 export interface Awaiting {
+  /** What kind of thing it is: read this, not `what`, to tell tasks, timers, I/O apart. */
+  readonly kind: AwaitKind;
   /** Human description: `timer 1000 ms`, `socket read`, `task 17 "save cattle-ab12"`, `promise created at file:line`, `unknown`. */
   readonly what: string;
   /** The `await` the task is suspended on, innermost first; empty if unknown. */
@@ -97,6 +120,8 @@ export interface TaskSnapshot {
 }
 
 interface EventBase {
+  /** The version of this schema the event follows: {@link PROTOCOL_VERSION}. */
+  readonly protocol: typeof PROTOCOL_VERSION;
   /** Epoch milliseconds. */
   readonly time: number;
   /** Process id of the watched process. */

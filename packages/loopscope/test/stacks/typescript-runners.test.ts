@@ -27,7 +27,7 @@ import type { TestContext } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import ts from "typescript";
 import { rendezvousDir, rendezvousOwnerOf } from "../../src/lifecycle/index.js";
-import type { Frame } from "../../src/report/index.js";
+import type { Frame } from "../../src/protocol/index.js";
 import type { EventsRun } from "../fixtures/events-file.js";
 import { markerLine, ofType, runWithEvents } from "../fixtures/events-file.js";
 

@@ -5,9 +5,9 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import ts from "typescript";
-import { captureStack, parseStack, resolveStack } from "../../src/report/frames.js";
-import type { RawStack } from "../../src/report/frames.js";
-import { clearSourceMapCache, mapPosition } from "../../src/report/source-maps.js";
+import { captureStack, parseStack, resolveStack } from "../../src/stacks/frames.js";
+import type { RawStack } from "../../src/stacks/frames.js";
+import { clearSourceMapCache, mapPosition } from "../../src/stacks/source-maps.js";
 
 const fixture = fileURLToPath(new URL("../fixtures/thrower.ts", import.meta.url));
 const fixtureSource = readFileSync(fixture, "utf8");

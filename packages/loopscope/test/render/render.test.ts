@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { renderEvent, renderFrames } from "../../src/report/index.js";
-import type { Frame, LoopscopeEvent } from "../../src/report/index.js";
+import { renderEvent, renderFrames } from "../../src/render/index.js";
+import type { Frame, LoopscopeEvent } from "../../src/protocol/index.js";
 
 const app = (fn: string, line: number): Frame => ({ fn, file: "/srv/app/main.js", line, col: 3 });
 const internal = (fn: string): Frame => ({
@@ -93,6 +93,7 @@ describe("renderEvent", () => {
     const event: LoopscopeEvent = {
       ...base,
       type: "loop-blocked",
+      protocol: 1,
       durationMs: 1234.4,
       stack: [app("hash", 3)],
       count: 2,
@@ -114,19 +115,27 @@ describe("renderEvent", () => {
   it("renders every event type without throwing and without mutating it", () => {
     const error = { name: "RestartFailed", message: "host down", stack: [app("restart", 9)] };
     const events: LoopscopeEvent[] = [
-      { ...base, type: "unhandled-rejection", error, stack: [], createdAt: [app("spawned", 1)] },
-      { ...base, type: "task-exception-never-retrieved", error, stack: [], task },
+      {
+        ...base,
+        type: "unhandled-rejection",
+        protocol: 1,
+        error,
+        stack: [],
+        createdAt: [app("spawned", 1)],
+      },
+      { ...base, type: "task-exception-never-retrieved", protocol: 1, error, stack: [], task },
       {
         ...base,
         type: "blocking-call",
+        protocol: 1,
         call: "fs.readFileSync",
         durationMs: 12,
         stack: [],
         count: 1,
       },
-      { ...base, type: "slow-callback", durationMs: 150, stack: [app("cb", 2)] },
-      { ...base, type: "task-never-resumes", task, stack: [app("waitForever", 30)] },
-      { ...base, type: "task-dump", mode: "production", tasks: [] },
+      { ...base, type: "slow-callback", protocol: 1, durationMs: 150, stack: [app("cb", 2)] },
+      { ...base, type: "task-never-resumes", protocol: 1, task, stack: [app("waitForever", 30)] },
+      { ...base, type: "task-dump", protocol: 1, mode: "production", tasks: [] },
     ];
     for (const event of events) {
       const copy = structuredClone(event);
@@ -149,6 +158,7 @@ describe("renderEvent", () => {
     const text = renderEvent({
       ...base,
       type: "blocking-call",
+      protocol: 1,
       call: "fs.statSync",
       durationMs: 0.042,
       stack: [app("loadConfig", 10)],

@@ -1,40 +1,19 @@
-import type { Frame, TaskDumpEvent, TaskSnapshot } from "./types.js";
+import type { Frame, TaskDumpEvent, TaskSnapshot } from "../protocol/index.js";
 import { DumpKeys } from "./dump-keys.js";
-import { formatMs, renderFrames } from "./render.js";
+import { formatMs, renderFrames } from "./frames-text.js";
+import type { TaskGroup } from "./group-tasks.js";
+import { groupTasksWith, resumerEnd } from "./group-tasks.js";
+import { taskLabel } from "./task-label.js";
 
 /** Example names listed per group; the rest are counted. */
 const NAMES_PER_GROUP = 3;
-
-/** A task with its pending children, as the dump nests them. */
-interface TreeNode {
-  readonly task: TaskSnapshot;
-  readonly parent: TreeNode | undefined;
-  /** Pending children; {@link NO_CHILDREN} (shared) until the first one. */
-  children: TreeNode[];
-  /**
-   * How many of the task's creation frames to show: what the parent's do not already
-   * say, without the resumer's. An end index rather than a slice: no array per task.
-   */
-  ownCreationEnd: number;
-  /** Equal for subtrees the dump shows as one group: an id from {@link DumpKeys}. */
-  signature: number;
-}
-
-/** Shared by every node without children (most): no array per task. */
-const NO_CHILDREN: TreeNode[] = [];
-
-/** Subtrees with the same signature, shown once with a count. */
-interface Group {
-  readonly nodes: TreeNode[];
-}
 
 /** Lines of `frames[0..end)`, each prefixed with `indent`. */
 type Render = (frames: readonly Frame[], end: number, indent: string) => string[];
 
 /**
  * The Go-like text of a task dump. Children are nested under their parent as a tree
- * (`├ extend …`, `└ cleanup …`), and identical subtrees — same name shape (the name's
- * first word), same creation frames, same states and awaits, same children — are one
+ * (`├ extend …`, `└ cleanup …`), and identical subtrees ({@link groupTasks}) are one
  * group with a count and a few example names, so 10,000 handlers waiting on the same
  * line read as one block. Largest groups first, then the oldest. Creation frames are
  * printed once per group, without the Node-internal frames that only say who resumed
@@ -68,166 +47,16 @@ export function renderDump(dump: TaskDumpEvent): string {
     return text.split("\n").map((line) => indent + line);
   };
 
-  const hidden = dump.tasks.filter((task) => task.internal === true);
-  // Usually none is hidden: no second array of every task then.
-  const shown =
-    hidden.length === 0 ? dump.tasks : dump.tasks.filter((task) => task.internal !== true);
-  const roots = buildForest(shown);
-  for (const root of roots) sign(root, keys);
-  const groups = groupBySignature(roots);
-  groups.sort((a, b) => b.nodes.length - a.nodes.length || oldest(b) - oldest(a));
-
-  const lines = header(dump, shown.length, roots.length, groups.length);
+  // The grouping's keys: frame lists it compared already have their ids.
+  const grouped = groupTasksWith(dump, keys);
+  const groups = grouped.groups;
+  const lines = header(dump, grouped.taskCount, grouped.rootCount, groups.length);
   for (const group of groups) {
     lines.push("");
     lines.push(...renderGroup(group, 1, "", "", render));
   }
-  if (hidden.length > 0) lines.push("", hiddenLine(hidden));
+  if (grouped.internal.length > 0) lines.push("", hiddenLine(grouped.internal));
   return lines.join("\n");
-}
-
-/** Nest tasks under their parents; a task whose parent is not pending is a root. */
-function buildForest(tasks: readonly TaskSnapshot[]): TreeNode[] {
-  // Only parents need finding by id: usually far fewer than tasks.
-  const parentIds = new Set<number>();
-  for (const task of tasks) if (task.parentId !== undefined) parentIds.add(task.parentId);
-  const byId = new Map<number, TreeNode>();
-  const nodes: TreeNode[] = new Array<TreeNode>(tasks.length);
-  for (let i = 0; i < tasks.length; i++) {
-    const task = tasks[i]!;
-    const node: TreeNode = {
-      task,
-      parent: undefined,
-      children: NO_CHILDREN,
-      ownCreationEnd: 0,
-      signature: 0,
-    };
-    nodes[i] = node;
-    // Id 0 is debug mode's async calls outside any task: never anyone's parent.
-    if (task.id !== 0 && parentIds.has(task.id)) byId.set(task.id, node);
-  }
-  if (byId.size === 0) return nodes;
-  const roots: TreeNode[] = [];
-  for (const node of nodes) {
-    const parentId = node.task.parentId;
-    const parent = parentId === undefined ? undefined : byId.get(parentId);
-    if (parent === undefined || parent === node) {
-      roots.push(node);
-      continue;
-    }
-    (node as { parent: TreeNode }).parent = parent;
-    if (parent.children === NO_CHILDREN) parent.children = [];
-    parent.children.push(node);
-  }
-  return roots;
-}
-
-/**
- * Compute each node's signature, children first. The signature holds what the group
- * shows once: state, what is awaited (its kind) and where, the creation frames, the
- * name's shape and the children's signatures. Ids, ages and instance names differ.
- */
-function sign(root: TreeNode, keys: DumpKeys): void {
-  if (root.children.length === 0) {
-    signOne(root, keys);
-    return;
-  }
-  // Iterative post-order: trees may be deep (a chain of spawns), recursion would not do.
-  const order: TreeNode[] = [];
-  const stack = [root];
-  while (stack.length > 0) {
-    const node = stack.pop()!;
-    order.push(node);
-    for (const child of node.children) stack.push(child);
-  }
-  for (let i = order.length - 1; i >= 0; i--) signOne(order[i]!, keys);
-}
-
-/**
- * One node's signature; its children's are computed already. Every part is a small
- * integer (frame lists and strings interned once) and so is their combination: no
- * string is built per task, whatever the stacks.
- */
-function signOne(node: TreeNode, keys: DumpKeys): void {
-  const task = node.task;
-  const created = task.createdAt;
-  node.ownCreationEnd = ownFramesEnd(created, node.parent?.task.createdAt);
-  const awaiting = task.awaiting;
-  const at = awaiting === undefined ? 0 : keys.frames(awaiting.at, resumerEnd(awaiting.at));
-  let children = 0; // no id is 0: "no children"
-  if (node.children.length > 0) {
-    const ids = node.children.map((c) => c.signature);
-    // Any canonical order: only which signatures, how many of each, matters.
-    ids.sort((a, b) => a - b);
-    children = keys.string(ids.join(","));
-  }
-  const what = keys.pair(keys.string(kindKey(task)), at);
-  const where = keys.pair(keys.frames(created, node.ownCreationEnd), keys.nameShape(task.name));
-  const kind = keys.pair(
-    keys.string(task.neverResumes === true ? "never resumes" : task.state),
-    task.id === 0 ? 0 : 1,
-  );
-  node.signature = keys.pair(keys.pair(what, where), keys.pair(kind, children));
-}
-
-/**
- * How many frames say where a task was created, for a reader: without the Node-internal
- * frames at the bottom (whoever resumed the code: they differ from one resumption to the
- * next and would split identical tasks), and for a child without what its parent's
- * frames already show (the frames below `spawn`, the parent's own creation).
- */
-function ownFramesEnd(
-  frames: readonly Frame[],
-  parentFrames: readonly Frame[] | undefined,
-): number {
-  let end = frames.length;
-  if (parentFrames !== undefined && parentFrames.length > 0) {
-    let j = parentFrames.length;
-    while (end > 0 && j > 0 && sameSite(frames[end - 1]!, parentFrames[j - 1]!)) {
-      end--;
-      j--;
-    }
-    for (let own = 0; own < end; own++) {
-      if (frames[own]!.loopscope === true) {
-        end = own;
-        break;
-      }
-    }
-  }
-  return resumerEnd(frames, end);
-}
-
-function sameSite(a: Frame, b: Frame): boolean {
-  return a.file === b.file && a.line === b.line && a.col === b.col && a.fn === b.fn;
-}
-
-/**
- * The end of `frames[0..end)` without its trailing Node-internal frames
- * (`processTicksAndRejections`, ...); `end` itself if that is all there is.
- */
-function resumerEnd(frames: readonly Frame[], end: number = frames.length): number {
-  let kept = end;
-  while (kept > 0 && frames[kept - 1]!.internal === true) kept--;
-  return kept === 0 ? end : kept;
-}
-
-function groupBySignature(nodes: readonly TreeNode[]): Group[] {
-  const groups = new Map<number, Group>();
-  // Tasks of one kind come in runs: the previous node's group is checked first.
-  let lastSignature = 0; // no signature is 0
-  let lastGroup: Group | undefined = undefined;
-  for (const node of nodes) {
-    let group: Group | undefined =
-      node.signature === lastSignature ? lastGroup : groups.get(node.signature);
-    if (group === undefined) {
-      group = { nodes: [] };
-      groups.set(node.signature, group);
-    }
-    group.nodes.push(node);
-    lastSignature = node.signature;
-    lastGroup = group;
-  }
-  return [...groups.values()];
 }
 
 /**
@@ -235,15 +64,15 @@ function groupBySignature(nodes: readonly TreeNode[]): Group[] {
  * `perParent` > 1 says each parent of the group above has that many of these.
  */
 function renderGroup(
-  group: Group,
+  group: TaskGroup,
   perParent: number,
   first: string,
   rest: string,
   render: Render,
 ): string[] {
-  const nodes = group.nodes;
-  const one = nodes[0]!.task;
-  const nested = nodes[0]!.parent !== undefined;
+  const nodes = group.tasks;
+  const one = nodes[0]!;
+  const nested = group.nested;
   const facts = collectFacts(nodes);
   const lines = [`${first}${title(nodes, facts, perParent, nested)}`];
   const body = `${rest}  `;
@@ -259,7 +88,7 @@ function renderGroup(
     lines.push(`${body}awaits ${what}, for ${since}${atEnd > 0 ? ", at:" : ""}`);
     lines.push(...render(awaiting.at, atEnd, `${body}  `));
   }
-  const createdEnd = nodes[0]!.ownCreationEnd;
+  const createdEnd = group.ownCreationFrames;
   if (createdEnd === 1 && nested) {
     lines.push(...render(one.createdAt, createdEnd, `${body}created `));
   } else if (createdEnd > 0) {
@@ -268,17 +97,13 @@ function renderGroup(
     lines.push(`${body}created at: (not sampled)`);
   }
 
-  // Every subtree of the group has the same children's signatures: group them across
-  // the whole group, in the order they were created.
-  if (nodes[0]!.children.length === 0) return lines;
-  const children = groupBySignature(nodes.flatMap((n) => n.children));
-  children.sort((a, b) => firstId(a) - firstId(b));
+  const children = group.children;
   children.forEach((child, i) => {
     const last = i === children.length - 1;
     lines.push(
       ...renderGroup(
         child,
-        child.nodes.length / nodes.length,
+        child.tasks.length / nodes.length,
         `${body}${last ? "└ " : "├ "}`,
         `${body}${last ? "  " : "│ "}`,
         render,
@@ -316,8 +141,8 @@ interface GroupFacts {
  * One pass over a group, however large: 100,000 tasks are read once, not once per
  * fact. Names are compared with the first one by length, so no string is cut per task.
  */
-function collectFacts(nodes: readonly TreeNode[]): GroupFacts {
-  const one = nodes[0]!.task;
+function collectFacts(nodes: readonly TaskSnapshot[]): GroupFacts {
+  const one = nodes[0]!;
   const name0 = one.name;
   const facts: GroupFacts = {
     age: emptySpan(),
@@ -334,7 +159,7 @@ function collectFacts(nodes: readonly TreeNode[]): GroupFacts {
   };
   const firstWhat = one.awaiting?.what;
   let otherKinds: Set<string | undefined> | undefined;
-  for (const { task } of nodes) {
+  for (const task of nodes) {
     widen(facts.age, task.ageMs);
     widen(facts.since, task.awaiting?.sinceMs ?? 0);
     widen(facts.busy, task.busyMs ?? 0);
@@ -375,12 +200,12 @@ function widen(span: Span, value: number): void {
 
 /** `task 22 "handle cattle-ldo6" [...]` for one task, `412 × handle cattle-… [...]` for a group. */
 function title(
-  nodes: readonly TreeNode[],
+  nodes: readonly TaskSnapshot[],
   facts: GroupFacts,
   perParent: number,
   nested: boolean,
 ): string {
-  const one = nodes[0]!.task;
+  const one = nodes[0]!;
   const state = [`${one.state} ${range(facts.age)}`];
   if (!nested && facts.sameParent && one.parentId !== undefined) {
     // Its parent is no longer pending, or it would be nested under it.
@@ -395,7 +220,7 @@ function title(
     if (nodes.length > 1) return `${nameShape(one.name, facts)} ${stateText}`;
     return one.id === 0
       ? `async call "${one.name}" (no task) ${stateText}`
-      : `task ${one.id} "${one.name}" ${stateText}`;
+      : `${taskLabel(one)} ${stateText}`;
   }
   const count = nested ? `${perParent} × ` : `${nodes.length} × `;
   const each = nested ? " each" : "";
@@ -412,10 +237,10 @@ function nameShape(name0: string, facts: GroupFacts): string {
   return `${name0.slice(0, facts.prefix)}…${name0.slice(name0.length - suffix)}`;
 }
 
-function examples(nodes: readonly TreeNode[], count: number): string {
+function examples(nodes: readonly TaskSnapshot[], count: number): string {
   const shown = nodes
     .slice(0, count)
-    .map(({ task: t }) => (t.id === 0 ? `"${t.name}"` : `${t.id} "${t.name}"`));
+    .map((t) => (t.id === 0 ? `"${t.name}"` : `${t.id} "${t.name}"`));
   const more = nodes.length - shown.length;
   return `${shown.join(", ")}${more > 0 ? `, and ${more} more` : ""}`;
 }
@@ -424,12 +249,6 @@ function busyLine(facts: GroupFacts): string {
   const { min: fewest, max: most } = facts.steps;
   const stepText = fewest === most ? steps(most) : `${fewest}–${most} steps`;
   return `busy ${range(facts.busy)}, idle ${range(facts.idle)}, ${stepText}`;
-}
-
-function firstId(group: Group): number {
-  let min = Infinity;
-  for (const node of group.nodes) if (node.task.id < min) min = node.task.id;
-  return min;
 }
 
 /**
@@ -452,12 +271,6 @@ function internalKind(frames: readonly Frame[]): string {
   if (files.some((f) => f.includes("timers"))) return "timers";
   if (files.some((f) => f.includes("test_runner"))) return "test runner";
   return "other";
-}
-
-/** Tasks awaiting different tasks still group: the kind, not the id, is compared. */
-function kindKey(task: TaskSnapshot): string {
-  const what = task.awaiting?.what ?? "";
-  return what.startsWith("task ") ? "task" : what;
 }
 
 /** `252 pending tasks, 84 top-level, in 2 groups`: how much there is, how much to read. */
@@ -510,21 +323,15 @@ function steps(count: number): string {
   return count === 1 ? "1 step" : `${count} steps`;
 }
 
-function oldest(group: Group): number {
-  let max = 0;
-  for (const node of group.nodes) if (node.task.ageMs > max) max = node.task.ageMs;
-  return max;
-}
-
 /** `13 ms–3.0 s`, or `13 ms` when both ends read the same. */
 function range(span: Span): string {
-  const low = seconds(span.min);
-  const high = seconds(span.max);
+  const low = formatDuration(span.min);
+  const high = formatDuration(span.max);
   return low === high ? low : `${low}–${high}`;
 }
 
-/** `0.4 ms`, `850 ms`, `2.1 s`, `3 min 5 s`: Go says "for 2 minutes". */
-function seconds(ms: number): string {
+/** `0.4 ms`, `850 ms`, `2.1 s`, `3 min 5 s`: the unit that reads best (Go says "for 2 minutes"). */
+function formatDuration(ms: number): string {
   if (ms < 1000) return formatMs(ms);
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
   const total = Math.round(ms / 1000);

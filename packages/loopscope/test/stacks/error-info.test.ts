@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { errorInfo } from "../../src/report/index.js";
-import { nodeMapsStackText } from "../../src/report/source-maps.js";
+import { errorInfo } from "../../src/stacks/index.js";
+import { nodeMapsStackText } from "../../src/stacks/source-maps.js";
 
 const thisFile = fileURLToPath(import.meta.url);
 

@@ -1,4 +1,5 @@
-import type { Frame } from "./types.js";
+import type { Frame } from "../protocol/index.js";
+import { isApplicationFrame } from "../protocol/index.js";
 
 /**
  * Small integer ids for what the text dump compares, so that grouping 100,000 tasks
@@ -33,10 +34,10 @@ export class DumpKeys {
       const frame = frames[i]!;
       let runEnd = i + 1;
       let step: number;
-      if (isFoldable(frame)) {
+      if (!isApplicationFrame(frame)) {
         let internal = frame.internal === true;
         let own = frame.loopscope === true;
-        while (runEnd < end && isFoldable(frames[runEnd]!)) {
+        while (runEnd < end && !isApplicationFrame(frames[runEnd]!)) {
           internal ||= frames[runEnd]!.internal === true;
           own ||= frames[runEnd]!.loopscope === true;
           runEnd++;
@@ -175,8 +176,4 @@ function hash(a: number, b: number): number {
 
 function isDigit(code: number): boolean {
   return code >= 48 && code <= 57;
-}
-
-function isFoldable(frame: Frame): boolean {
-  return frame.internal === true || frame.loopscope === true;
 }

@@ -1,7 +1,7 @@
 import { dirname, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setPrepareStackTrace, setStackTraceLimit } from "./error-settings.js";
-import type { Frame } from "./types.js";
+import type { Frame } from "../protocol/index.js";
 import { mapPosition, nodeMapsStackText } from "./source-maps.js";
 
 /**
@@ -427,7 +427,7 @@ export function isInternalFile(file: string): boolean {
   return file.startsWith("node:") || file.startsWith("internal/") || file === "<anonymous>";
 }
 
-/** `.../packages/loopscope/` (this file is `src/report/frames.ts` or `dist/report/frames.js`). */
+/** `.../packages/loopscope/` (this file is `src/stacks/frames.ts` or `dist/stacks/frames.js`). */
 const packageRoot = dirname(dirname(dirname(fileURLToPath(import.meta.url)))) + sep;
 const ownDirs = [`${packageRoot}src${sep}`, `${packageRoot}dist${sep}`];
 

@@ -1,4 +1,4 @@
-import type { ErrorInfo } from "./types.js";
+import type { ErrorInfo } from "../protocol/index.js";
 import { parseStack } from "./frames.js";
 import { nodeMapsStackText } from "./source-maps.js";
 

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { DumpKeys } from "../../src/report/dump-keys.js";
-import type { Frame } from "../../src/report/types.js";
+import { DumpKeys } from "../../src/render/dump-keys.js";
+import type { Frame } from "../../src/protocol/index.js";
 
 const app = (fn: string, line: number, col = 1): Frame => ({ fn, file: "/app/a.ts", line, col });
 const node = (fn: string, line: number): Frame => ({

@@ -1,6 +1,8 @@
 export {
   captureStack,
+  captureCallerStack,
   resolveStack,
+  withFrameCache,
   parseStack,
   isInternalFile,
   isLoopscopeFile,
@@ -10,7 +12,3 @@ export { setPrepareStackTrace, setStackTraceLimit } from "./error-settings.js";
 export { mapPosition, clearSourceMapCache, nodeMapsStackText } from "./source-maps.js";
 export type { OriginalPosition } from "./source-maps.js";
 export { errorInfo } from "./error-info.js";
-export { renderFrames, renderEvent, formatFrame, displayPath } from "./render.js";
-export type { RenderFramesOptions } from "./render.js";
-export { renderDump } from "./dump-text.js";
-export type * from "./types.js";

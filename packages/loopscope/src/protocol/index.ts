@@ -1,0 +1,3 @@
+export { PROTOCOL_VERSION } from "./version.js";
+export { isApplicationFrame } from "./frames.js";
+export type * from "./schema.js";
