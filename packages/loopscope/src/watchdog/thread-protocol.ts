@@ -49,10 +49,10 @@ export function createControlArray(): Int32Array {
 
 /** The watchdog thread's `workerData`. */
 export interface WatchdogThreadData {
-  /** The buffer of the heartbeat ({@link Beat}). */
-  readonly beat: SharedArrayBuffer;
-  /** The buffer of the control block ({@link Control}). */
-  readonly control: SharedArrayBuffer;
+  /** The heartbeat ({@link Beat}); shared memory, so the thread sees the main thread's writes. */
+  readonly beat: BigInt64Array;
+  /** The control block ({@link Control}), shared the same way. */
+  readonly control: Int32Array;
   /** The threshold: a beat this old means the loop is blocked. */
   readonly slowMs: number;
   /** The main thread's beat interval. */

@@ -264,8 +264,8 @@ class WatchdogImpl implements Watchdog {
     try {
       this.#worker = startWatchdogThread(
         {
-          beat: this.#heartbeat.shared.buffer as SharedArrayBuffer,
-          control: this.#control.buffer as SharedArrayBuffer,
+          beat: this.#heartbeat.shared,
+          control: this.#control,
           slowMs: this.#options.slowMs,
           beatMs: beatIntervalMs(this.#options.slowMs),
         },

@@ -41,8 +41,8 @@ class WatchdogThread {
 
   constructor(port: MessagePort, data: WatchdogThreadData) {
     this.#port = port;
-    this.#beat = new BigInt64Array(data.beat);
-    this.#control = new Int32Array(data.control);
+    this.#beat = data.beat;
+    this.#control = data.control;
     this.#slowNs = BigInt(data.slowMs) * NS_PER_MS;
     this.#beatNs = BigInt(data.beatMs) * NS_PER_MS;
   }
