@@ -20,9 +20,9 @@ export interface Capture {
 /**
  * Holds the capture of the current stall. Installed as a global function because the
  * watchdog thread reaches the main thread only through `Runtime.evaluate` (of
- * `captureExpression`, in thread-protocol.ts); the function
- * runs as an interrupt in the middle of whatever code blocks the loop, so it must be
- * quick, must not throw and must leave no trace (it records, and returns nothing).
+ * `captureExpression`, thread-protocol.ts); the function runs as an interrupt in the
+ * middle of whatever code blocks the loop, so it must be quick, must not throw and must
+ * leave no trace (it records, and returns nothing).
  */
 export class CaptureSlot {
   #capture: Capture | undefined;
