@@ -1,11 +1,8 @@
 import type { TaskRef } from "../protocol/index.js";
 import type { RawStack } from "../stacks/index.js";
 import { captureStack } from "../stacks/index.js";
+import { CAPTURE_SYMBOL_KEY } from "./thread-protocol.js";
 
-/** The global the watchdog thread's `Runtime.evaluate` calls into (a registered symbol). */
-export const CAPTURE_SYMBOL_KEY = "loopscope.watchdog.capture";
-/** The `sourceURL` of the evaluated expression: its frame is recognised and removed. */
-export const CAPTURE_SOURCE_URL = "loopscope-watchdog-capture";
 /** Frames kept: deep enough to reach application code under Node's internal frames. */
 const CAPTURE_FRAMES = 64;
 
@@ -23,9 +20,10 @@ export interface Capture {
 
 /**
  * Holds the capture of the current stall. Installed as a global function because the
- * watchdog thread reaches the main thread only through `Runtime.evaluate`; the function
- * runs as an interrupt in the middle of whatever code blocks the loop, so it must be
- * quick, must not throw and must leave no trace (it records, and returns nothing).
+ * watchdog thread reaches the main thread only through `Runtime.evaluate` (of
+ * `captureExpression`, thread-protocol.ts); the function runs as an interrupt in the
+ * middle of whatever code blocks the loop, so it must be quick, must not throw and must
+ * leave no trace (it records, and returns nothing).
  */
 export class CaptureSlot {
   #capture: Capture | undefined;

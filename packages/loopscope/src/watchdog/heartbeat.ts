@@ -1,9 +1,5 @@
 import { performance } from "node:perf_hooks";
-
-/** Index of the beat sequence in the shared array. */
-export const SEQ_INDEX = 0;
-/** Index of the last beat's `process.hrtime.bigint()`. */
-export const TIME_INDEX = 1;
+import { Beat, createBeatArray } from "./thread-protocol.js";
 
 /** A stall the heartbeat saw end: the loop did not run its timers for `durationMs`. */
 export interface Stall {
@@ -26,7 +22,8 @@ export interface Stall {
  * `performance.eventLoopUtilization()` reads it): the time the loop was held.
  */
 export class Heartbeat {
-  readonly shared = new BigInt64Array(new SharedArrayBuffer(2 * BigInt64Array.BYTES_PER_ELEMENT));
+  /** What the watchdog thread reads (layout: {@link Beat}). */
+  readonly shared = createBeatArray();
   readonly #slowNs: bigint;
   readonly #onStall: (stall: Stall) => void;
   readonly #slowMs: number;
@@ -85,8 +82,8 @@ export class Heartbeat {
 
   #publish(): void {
     // Time first: a reader that sees the new sequence also sees a fresh time.
-    Atomics.store(this.shared, TIME_INDEX, this.#last);
-    Atomics.store(this.shared, SEQ_INDEX, this.#seq);
+    Atomics.store(this.shared, Beat.TIME, this.#last);
+    Atomics.store(this.shared, Beat.SEQ, this.#seq);
   }
 }
 

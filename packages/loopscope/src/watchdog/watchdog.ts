@@ -1,6 +1,7 @@
 import { writeSync } from "node:fs";
 import inspector from "node:inspector";
-import { isMainThread, Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+import { isMainThread } from "node:worker_threads";
 import { LoopscopeError } from "../config/index.js";
 import { emit, printsToStderr } from "../events/index.js";
 import type { Frame, LoopBlockedEvent } from "../protocol/index.js";
@@ -10,13 +11,21 @@ import { renderFrames } from "../render/index.js";
 import { currentTaskRef } from "../tasks/index.js";
 import { describeCapture, firstApplicationFrame } from "./attribution.js";
 import type { Capture } from "./capture.js";
-import { CAPTURE_SOURCE_URL, CAPTURE_SYMBOL_KEY, CaptureSlot } from "./capture.js";
+import { CaptureSlot } from "./capture.js";
 import type { BlockReport, CoalescedReport } from "./coalesce.js";
 import { BlockCoalescer } from "./coalesce.js";
 import type { Stall } from "./heartbeat.js";
 import { Heartbeat } from "./heartbeat.js";
 import { recordBlocked } from "./stats.js";
-import { WORKER_SOURCE } from "./worker-source.js";
+import { startWatchdogThread } from "./thread.js";
+import {
+  CAPTURE_SOURCE_URL,
+  CONNECTED,
+  Control,
+  STOP_REQUESTED,
+  createControlArray,
+  isWatchdogThreadMessage,
+} from "./thread-protocol.js";
 
 /** Options of {@link startWatchdog}. */
 export interface WatchdogOptions {
@@ -61,9 +70,6 @@ const DEFAULT_MAX_SITES = 100;
 const STOP_GRACE_MS = 1_000;
 /** How long the exit handler blocks, at most, for the worker to disconnect its session. */
 const EXIT_DISCONNECT_MS = 200;
-/** Indexes in the control array shared with the worker (see worker-source.ts). */
-const STOP_INDEX = 0;
-const DISCONNECTED_INDEX = 1;
 
 let running: WatchdogImpl | undefined;
 
@@ -171,7 +177,8 @@ class WatchdogImpl implements Watchdog {
   readonly #slot: CaptureSlot;
   readonly #coalescer: BlockCoalescer;
   #worker: Worker | undefined;
-  readonly #control = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
+  /** Shared with the watchdog thread (layout: {@link Control}). */
+  readonly #control = createControlArray();
   /**
    * `process.exit()` with the worker's inspector session still connected makes Node print
    * "Waiting for the debugger to disconnect...": ask the worker to disconnect, and wait
@@ -186,7 +193,7 @@ class WatchdogImpl implements Watchdog {
     }
     if (this.#worker === undefined) return;
     this.#requestWorkerStop();
-    Atomics.wait(this.#control, DISCONNECTED_INDEX, 0, EXIT_DISCONNECT_MS);
+    Atomics.wait(this.#control, Control.DISCONNECT, CONNECTED, EXIT_DISCONNECT_MS);
   };
   /** The stall whose early notice was printed. */
   #noticedSeq = -1n;
@@ -250,49 +257,36 @@ class WatchdogImpl implements Watchdog {
   }
 
   #requestWorkerStop(): void {
-    Atomics.store(this.#control, STOP_INDEX, 1);
-    Atomics.notify(this.#control, STOP_INDEX);
+    Atomics.store(this.#control, Control.STOP, STOP_REQUESTED);
+    Atomics.notify(this.#control, Control.STOP);
   }
 
   #startWorker(): void {
     this.#slot.install();
-    let worker: Worker;
     try {
-      worker = new Worker(WORKER_SOURCE, {
-        eval: true,
-        // Workers inherit --import: the preload must not run again in here.
-        execArgv: [],
-        workerData: {
-          buffer: this.#heartbeat.shared.buffer,
-          control: this.#control.buffer,
+      this.#worker = startWatchdogThread(
+        {
+          beat: this.#heartbeat.shared,
+          control: this.#control,
           slowMs: this.#options.slowMs,
           beatMs: beatIntervalMs(this.#options.slowMs),
-          symbol: CAPTURE_SYMBOL_KEY,
-          sourceUrl: CAPTURE_SOURCE_URL,
         },
-        stdout: false,
-        stderr: false,
-        name: "loopscope-watchdog",
-      });
+        (message) => this.#onWorkerMessage(message),
+        (error) => this.#fallBack(`the watchdog thread failed (${describe(error)})`),
+      );
     } catch (error) {
       this.#fallBack(`the watchdog thread could not start (${describe(error)})`);
-      return;
     }
-    worker.on("message", (message: unknown) => this.#onWorkerMessage(message));
-    worker.on("error", (error) =>
-      this.#fallBack(`the watchdog thread failed (${describe(error)})`),
-    );
-    // After the listeners: adding a "message" listener refs the worker's port again.
-    worker.unref();
-    this.#worker = worker;
   }
 
   #onWorkerMessage(message: unknown): void {
-    if (typeof message !== "object" || message === null) return;
-    const { type, reason } = message as { type?: unknown; reason?: unknown };
-    if (type === "capture-unavailable" || type === "capture-failed") {
-      this.#fallBack(`the inspector session failed (${String(reason)})`);
-      this.#requestWorkerStop();
+    if (!isWatchdogThreadMessage(message)) return;
+    switch (message.type) {
+      case "capture-unavailable":
+      case "capture-failed":
+        this.#fallBack(`the inspector session failed (${message.reason})`);
+        this.#requestWorkerStop();
+        break;
     }
   }
 

@@ -13,6 +13,8 @@ export interface FixtureRun {
   readonly stderr: string;
   readonly capturesStacks: boolean;
   readonly events: LoopBlockedEvent[];
+  /** How long each of the fixture's blocks held the loop, measured by the fixture itself. */
+  readonly blocksMs: number[];
 }
 
 /** Run a blocking fixture in a child process (the watchdog is per process) and parse its report. */
@@ -38,8 +40,9 @@ export function runFixture(
           const parsed = JSON.parse(line) as {
             capturesStacks: boolean;
             events: LoopBlockedEvent[];
+            blocksMs?: number[];
           };
-          resolve({ code, stderr, ...parsed });
+          resolve({ code, stderr, ...parsed, blocksMs: parsed.blocksMs ?? [] });
         } catch {
           reject(
             new Error(
@@ -59,6 +62,16 @@ export function markedLine(scenario: string, fixture: string = FIXTURE): number 
   const index = lines.findIndex((line) => line.includes(`// ${marker}:${scenario}`));
   if (index < 0) throw new Error(`no ${marker}:${scenario} marker in ${fixture}`);
   return index + 1;
+}
+
+/**
+ * The events that name application code. A loaded machine that leaves the process off its
+ * cores past the threshold adds stalls of its own, reported without a stack or with
+ * loopscope's frames only (its first report reads source maps cold): never with an
+ * application frame, since outside its blocks the fixture waits idle.
+ */
+export function applicationBlocks(events: readonly LoopBlockedEvent[]): LoopBlockedEvent[] {
+  return events.filter((event) => firstAppFrame(event.stack) !== undefined);
 }
 
 /** The innermost frame of application code (not Node's, not V8 built-ins). */

@@ -3,7 +3,14 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { FIXTURE, LATE_FIXTURE, firstAppFrame, markedLine, runFixture } from "./fixture.js";
+import {
+  FIXTURE,
+  LATE_FIXTURE,
+  applicationBlocks,
+  firstAppFrame,
+  markedLine,
+  runFixture,
+} from "./fixture.js";
 
 describe("watchdog: the stack of whatever blocks the loop", () => {
   const cases = [
@@ -16,8 +23,10 @@ describe("watchdog: the stack of whatever blocks the loop", () => {
     it(`reports one loop-blocked event naming ${fn} and its line (${scenario})`, async () => {
       const run = await runFixture([scenario, ...args]);
       assert.equal(run.code, 0, run.stderr);
-      assert.equal(run.events.length, 1, JSON.stringify(run.events));
-      const [event] = run.events;
+      // The application's block only: a loaded machine may add stalls of its own.
+      const blocks = applicationBlocks(run.events);
+      assert.equal(blocks.length, 1, JSON.stringify(run.events));
+      const [event] = blocks;
       assert.equal(event!.count, 1);
       assert.ok(event!.durationMs >= 100, `duration ${event!.durationMs}`);
       const frame = firstAppFrame(event!.stack);
@@ -38,7 +47,7 @@ describe("watchdog: the stack of whatever blocks the loop", () => {
     assert.ok(report > ended, `no report after the block ended:\n${run.stderr}`);
     const noticeText = run.stderr.slice(notice, ended);
     assert.match(noticeText, new RegExp(`at busyLoop \\(.*block\\.js:${markedLine("busy")}:`));
-    assert.equal(run.events.length, 1);
+    assert.equal(applicationBlocks(run.events).length, 1, JSON.stringify(run.events));
   });
 
   it("prints the early line for a capture that came late while the block was still going on", async () => {
@@ -54,8 +63,7 @@ describe("watchdog: the stack of whatever blocks the loop", () => {
       run.stderr.slice(notice, ended),
       new RegExp(`at sleepThenSpin \\(.*late\\.js:${markedLine("exec", LATE_FIXTURE)}:`),
     );
-    // Only the block with a stack: a loaded machine may add short stalls without one.
-    const blocks = run.events.filter((event) => event.stack.length > 0);
+    const blocks = applicationBlocks(run.events);
     assert.equal(blocks.length, 1, JSON.stringify(run.events));
     const [event] = blocks;
     assert.equal(firstAppFrame(event!.stack)?.fn, "sleepThenSpin");
@@ -69,11 +77,14 @@ describe("watchdog: the stack of whatever blocks the loop", () => {
     const parses = run.events.filter((event) =>
       /nothing could be attributed/.test(event.note ?? ""),
     );
-    assert.equal(parses.length, 1, JSON.stringify(run.events));
+    // The parse's; a loaded machine may add a stall of its own that also ends in Node's code.
+    assert.ok(parses.length >= 1, JSON.stringify(run.events));
     const [event] = parses;
     assert.ok(event!.durationMs >= 100, `duration ${event!.durationMs}`);
-    assert.match(event!.note ?? "", /^nothing could be attributed during the block/);
-    assert.doesNotMatch(event!.note ?? "", /calling line/);
+    for (const parse of parses) {
+      assert.match(parse.note ?? "", /^nothing could be attributed during the block/);
+      assert.doesNotMatch(parse.note ?? "", /calling line/);
+    }
     // Neither Node's timer code nor whatever ran next is blamed, in any report.
     assert.deepEqual(event!.stack, []);
     assert.equal(event!.task, undefined);
@@ -90,11 +101,9 @@ describe("watchdog: the stack of whatever blocks the loop", () => {
     const run = await runFixture(["readfile", "30", big]);
     rmSync(big);
     assert.equal(run.code, 0, run.stderr);
-    // With a 30 ms threshold, a loaded machine that leaves the process off its cores that
-    // long makes short blocks of its own (without a stack), and so can loopscope's own
-    // first report, reading source maps cold (only loopscope's frames): only the
+    // With a 30 ms threshold, a loaded machine adds stalls of its own: only the
     // application's block, the read, is checked.
-    const reads = run.events.filter((event) => firstAppFrame(event.stack) !== undefined);
+    const reads = applicationBlocks(run.events);
     assert.equal(reads.length, 1, JSON.stringify(run.events));
     const frame = firstAppFrame(reads[0]!.stack);
     assert.equal(frame?.fn, "readBigFile");
@@ -103,22 +112,29 @@ describe("watchdog: the stack of whatever blocks the loop", () => {
     assert.match(reads[0]!.note ?? "", /native call/);
   });
 
-  it("reports nothing for blocks under the threshold", async () => {
+  it("reports nothing for blocks under the threshold", async (t) => {
     const run = await runFixture(["short", "100"]);
     assert.equal(run.code, 0, run.stderr);
-    assert.deepEqual(run.events, []);
+    // A 40 ms block; a loaded machine can stretch it (then it is reported, rightly) and can
+    // add stalls of its own (no application frame): judged on how long it really held.
+    const [heldMs = 0] = run.blocksMs;
+    if (heldMs >= 80) {
+      t.skip(`the machine stretched the 40 ms block to ${Math.round(heldMs)} ms`);
+      return;
+    }
+    assert.deepEqual(applicationBlocks(run.events), []);
   });
 
   it("coalesces repeated blocks at the same place into one report with a count", async () => {
     const run = await runFixture(["repeat", "60"]);
     assert.equal(run.code, 0, run.stderr);
-    // Only the blocks with a stack: a loaded machine may add short stalls without one.
-    const blocks = run.events.filter((event) => event.stack.length > 0);
-    // The first block is reported at once; the three repeats within the window once, at stop.
-    assert.deepEqual(
-      blocks.map((event) => event.count),
-      [1, 3],
-    );
+    const blocks = applicationBlocks(run.events);
+    // The first block is reported at once; the three repeats within the window once, at
+    // stop. Not necessarily all three: on a loaded machine a repeat's capture can come only
+    // after the loop turned, and that block is then reported without a stack (apart).
+    assert.equal(blocks.length, 2, JSON.stringify(run.events));
+    assert.equal(blocks[0]!.count, 1);
+    assert.ok(blocks[1]!.count >= 2 && blocks[1]!.count <= 3, JSON.stringify(blocks));
     const lines = blocks.map((event) => firstAppFrame(event.stack)?.line);
     assert.deepEqual(lines, [markedLine("busy"), markedLine("busy")]);
     // Each report says when its block ended: the repeats' (reported at stop), after the first.
@@ -132,13 +148,15 @@ describe("watchdog: the stack of whatever blocks the loop", () => {
     assert.equal(run.code, 0, run.stderr);
     // The first block at once, the three repeats at exit (the window is still open then).
     assert.match(run.stderr, /loopscope: event loop blocked for \d+ ms\n/);
-    assert.match(run.stderr, /loopscope: event loop blocked for \d+ ms \(3 times\)/);
+    // Three, or two when a loaded machine kept a repeat's capture from coming in time.
+    assert.match(run.stderr, /loopscope: event loop blocked for \d+ ms \([23] times\)/);
   });
 
   it("lets the process exit by itself, without waiting for a debugger", async () => {
     const run = await runFixture(["idle", "100"]);
     assert.equal(run.code, 0);
-    assert.deepEqual(run.events, []);
+    // Nothing to blame: a loaded machine may still add stalls of its own.
+    assert.deepEqual(applicationBlocks(run.events), []);
     assert.doesNotMatch(run.stderr, /Waiting for the debugger/);
   });
 
@@ -152,7 +170,11 @@ describe("watchdog: the stack of whatever blocks the loop", () => {
   it("disconnects its inspector session when the process calls process.exit()", async () => {
     const run = await runFixture(["exit", "60"]);
     assert.equal(run.code, 0);
-    assert.equal(run.events.filter((event) => event.stack.length > 0).length, 1);
+    // The block is reported (with its stack, unless a loaded machine delayed the capture
+    // past its end), and the session was up: nothing made the watchdog fall back.
+    assert.ok(run.events.length >= 1, run.stderr);
+    assert.ok(applicationBlocks(run.events).length <= 1, JSON.stringify(run.events));
+    assert.equal(run.capturesStacks, true);
     assert.doesNotMatch(run.stderr, /Waiting for the debugger/);
   });
 
@@ -160,10 +182,17 @@ describe("watchdog: the stack of whatever blocks the loop", () => {
     const run = await runFixture(["busy", "100"], ["--inspect=127.0.0.1:0"]);
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.capturesStacks, false);
-    assert.equal(run.events.length, 1);
-    assert.deepEqual(run.events[0]!.stack, []);
-    assert.ok(run.events[0]!.durationMs >= 100);
-    assert.match(run.events[0]!.note ?? "", /inspector is open/);
+    // Every report without a stack, saying why; the 300 ms block among them (a loaded
+    // machine may add stalls of its own, which cannot be told apart without stacks).
+    assert.ok(run.events.length >= 1, run.stderr);
+    for (const event of run.events) {
+      assert.deepEqual(event.stack, []);
+      assert.match(event.note ?? "", /inspector is open/);
+    }
+    assert.ok(
+      run.events.some((event) => event.durationMs >= 300),
+      JSON.stringify(run.events),
+    );
     assert.equal(run.stderr.match(/LOOPSCOPE_WARN_NO_STACKS/g)?.length, 1, run.stderr);
   });
 });
