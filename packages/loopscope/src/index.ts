@@ -8,13 +8,11 @@
 export { start, stop, activeConfig, dump, writeDump, dumpFilePaths } from "./lifecycle/index.js";
 export type { WrittenDump } from "./lifecycle/index.js";
 
+// Errors: one base class, one table of codes.
+export { LoopscopeError, ErrorCode } from "./errors/index.js";
+
 // Configuration.
-export {
-  configFromEnv,
-  DEFAULT_CONFIG,
-  LoopscopeError,
-  LoopscopeConfigError,
-} from "./config/index.js";
+export { configFromEnv, DEFAULT_CONFIG, LoopscopeConfigError } from "./config/index.js";
 export type { LoopscopeConfig } from "./config/index.js";
 
 // Tasks.
@@ -42,6 +40,7 @@ export {
   registerPrometheusMetrics,
   servePrometheus,
   PrometheusServerError,
+  MissingPackageError,
   createStatsdExporter,
   registerOpenTelemetryMetrics,
   PROMETHEUS_NAMES,

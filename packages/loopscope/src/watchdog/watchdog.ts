@@ -1,7 +1,7 @@
 import { writeSync } from "node:fs";
 import inspector from "node:inspector";
 import { isMainThread, Worker } from "node:worker_threads";
-import { LoopscopeError } from "../config/index.js";
+import { LoopscopeError } from "../errors/index.js";
 import { emit, printsToStderr } from "../events/index.js";
 import type { Frame, LoopBlockedEvent } from "../report/index.js";
 import { renderFrames, resolveStack } from "../report/index.js";
