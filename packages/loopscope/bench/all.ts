@@ -17,6 +17,7 @@ const benches: Record<string, string[]> = {
   debugMayhem: ["debug-mayhem.ts", "--messages", "50000", "--runs", "3"],
   production: ["production.ts", "--rounds", "3"],
   idle: ["idle.ts", "--rounds", "3"],
+  installSize: ["install-size.ts"],
 };
 
 const results: Record<string, unknown> = {};

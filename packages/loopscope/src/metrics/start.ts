@@ -163,11 +163,12 @@ export function startMetrics(options: MetricsOptions = {}): LoopMetrics {
  * optional peer dependencies), so that a missing one stops start-up before anything runs.
  * Exporters given the application's own client or provider need nothing more.
  *
+ * @param from - where to resolve from; loopscope's own folder unless a test says otherwise.
  * @throws {@link MissingPackageError} naming the first missing package and the command
  *   that installs it.
  */
-export function checkExporterPackages(options: MetricsOptions): void {
-  for (const name of exporterPackages(options)) loadOptionalPackage(name);
+export function checkExporterPackages(options: MetricsOptions, from?: NodeJS.Require): void {
+  for (const name of exporterPackages(options)) loadOptionalPackage(name, from);
 }
 
 function exporterPackages(options: MetricsOptions): OptionalPackageName[] {
