@@ -17,6 +17,7 @@ const benches: Record<string, string[]> = {
   debug: ["debug.ts"],
   production: ["production.ts", "--rounds", "3"],
   idle: ["idle.ts", "--rounds", "3"],
+  installSize: ["install-size.ts"],
 };
 
 const results: Record<string, unknown> = {};

@@ -9,8 +9,11 @@
 export { start, stop, activeConfig, writeDump } from "./lifecycle/index.js";
 export type { WrittenDump } from "./lifecycle/index.js";
 
+// Errors: one base class, one table of codes.
+export { LoopscopeError, ErrorCode } from "./errors/index.js";
+
 // Configuration.
-export { configFromEnv, LoopscopeError, LoopscopeConfigError } from "./config/index.js";
+export { configFromEnv, LoopscopeConfigError } from "./config/index.js";
 export type { LoopscopeConfig } from "./config/index.js";
 
 // Tasks, and the snapshot of every pending one (the `task-dump` event).
@@ -31,7 +34,13 @@ export type { DebugOptions } from "./debug/index.js";
 // Production: the watchdog and loop metrics.
 export { startWatchdog, WatchdogError } from "./watchdog/index.js";
 export type { Watchdog, WatchdogOptions } from "./watchdog/index.js";
-export { startMetrics, PROMETHEUS_NAMES, STATSD_NAMES, OTEL_NAMES } from "./metrics/index.js";
+export {
+  startMetrics,
+  MissingPackageError,
+  PROMETHEUS_NAMES,
+  STATSD_NAMES,
+  OTEL_NAMES,
+} from "./metrics/index.js";
 export type { MetricsOptions, LoopMetrics, LoopMetricsSample } from "./metrics/index.js";
 
 // Events: subscribing to them and to the events file.

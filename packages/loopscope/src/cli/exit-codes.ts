@@ -16,7 +16,10 @@ export const EXIT = {
    * link, someone else's, open to others): refused, nothing read.
    */
   UNSAFE_RENDEZVOUS: 6,
-  /** `run`: a bad `--slow-ms` or `LOOPSCOPE_*` value; Node's code for invalid arguments. */
+  /**
+   * `run`: a bad `--slow-ms` or `LOOPSCOPE_*` value, or an exporter configured without its
+   * package installed; Node's code for invalid arguments.
+   */
   INVALID_ARGUMENTS: 9,
   /** `run`: the command could not be started. */
   COMMAND_NOT_FOUND: 127,

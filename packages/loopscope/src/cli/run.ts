@@ -3,6 +3,7 @@ import { constants } from "node:os";
 import { resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { LoopscopeConfigError, configFromEnv } from "../config/index.js";
+import { MissingPackageError, checkExporterPackages } from "../metrics/index.js";
 import { EXIT } from "./exit-codes.js";
 
 /** Options of `loopscope run`. */
@@ -47,10 +48,11 @@ export function childEnv(
 export function runCommand(command: readonly string[], options: RunOptions): Promise<number> {
   const env = childEnv(options);
   try {
-    // Same check as the preload, before starting anything: a typo fails here, once.
-    configFromEnv(env);
+    // Same checks as the preload, before starting anything: a typo fails here, once.
+    // The preload in the child is this same loopscope: it resolves packages as we do here.
+    checkExporterPackages(configFromEnv(env));
   } catch (err) {
-    if (err instanceof LoopscopeConfigError) {
+    if (err instanceof LoopscopeConfigError || err instanceof MissingPackageError) {
       process.stderr.write(`loopscope: ${err.message}\n`);
       return Promise.resolve(EXIT.INVALID_ARGUMENTS);
     }

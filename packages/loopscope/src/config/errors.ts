@@ -1,18 +1,9 @@
-/** Base class of loopscope's errors: each carries a stable `code` to branch on. */
-export class LoopscopeError extends Error {
-  /** Stable identifier, e.g. `LOOPSCOPE_ERR_CONFIG`. */
-  readonly code: string;
-
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
-  }
-}
+import { LoopscopeError } from "../errors/index.js";
 
 /**
  * A `LOOPSCOPE_*` environment variable has a value loopscope cannot use. The message
  * names the variable and the value received, ready to print as it is.
+ * Code `LOOPSCOPE_ERR_CONFIG`.
  */
 export class LoopscopeConfigError extends LoopscopeError {
   /** The environment variable at fault, e.g. `LOOPSCOPE_SLOW_MS`. */

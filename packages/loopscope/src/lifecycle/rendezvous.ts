@@ -17,7 +17,7 @@ import {
 } from "node:fs";
 import type { Stats } from "node:fs";
 import { isAbsolute, join } from "node:path";
-import { LoopscopeError } from "../config/index.js";
+import { LoopscopeError } from "../errors/index.js";
 import { processEnvironment, processRealUid } from "./proc.js";
 
 /** Whose rendezvous directory: a process's environment and real uid. */

@@ -5,7 +5,7 @@ import { configureEvents, emit, flushEvents } from "../events/index.js";
 import type { TaskDumpEvent } from "../protocol/index.js";
 import { renderDump } from "../render/index.js";
 import { applyDebug } from "../debug/index.js";
-import { startMetrics } from "../metrics/index.js";
+import { checkExporterPackages, startMetrics } from "../metrics/index.js";
 import { recordSkip, sayNewSkips } from "../patches/index.js";
 import { snapshotTasks, stopWatchingTasks } from "../tasks/index.js";
 import { startWatchdog } from "../watchdog/index.js";
@@ -33,6 +33,9 @@ let running: Running | undefined;
  * @param config - settings; fields left out take their defaults. Without it, the
  *   configuration is read from the environment ({@link configFromEnv}), which may throw
  *   `LoopscopeConfigError`.
+ * @throws `MissingPackageError` when a configured exporter's package is not installed
+ *   (`npm install hot-shots` for StatsD, `npm install prom-client` for Prometheus); nothing
+ *   is turned on then.
  * @returns `true` if this call turned loopscope on, `false` if it was already on
  *   (the first configuration stays; call {@link stop} first to change it).
  * @example
@@ -47,6 +50,7 @@ export function start(config?: Partial<LoopscopeConfig>): boolean {
   if (running !== undefined) return false;
   const resolved: LoopscopeConfig =
     config === undefined ? configFromEnv() : { ...DEFAULT_CONFIG, ...config };
+  checkExporterPackages(resolved);
   configureEvents({ stderr: true, file: resolved.eventsFile ?? "" });
   if (resolved.debug) applyDebug(true);
 

@@ -1,4 +1,4 @@
-export { startMetrics } from "./start.js";
+export { startMetrics, checkExporterPackages } from "./start.js";
 export type { MetricsOptions, LoopMetrics } from "./start.js";
 export type { LoopMetricsSample } from "./sample.js";
 export { registerPrometheusMetrics, servePrometheus, PrometheusServerError } from "./prometheus.js";
@@ -12,3 +12,4 @@ export type { StatsdExporter, StatsdTarget } from "./statsd.js";
 export { registerOpenTelemetryMetrics } from "./otel.js";
 export type { OpenTelemetryExporter } from "./otel.js";
 export { PROMETHEUS_NAMES, STATSD_NAMES, OTEL_NAMES } from "./names.js";
+export { MissingPackageError } from "./optional-package.js";

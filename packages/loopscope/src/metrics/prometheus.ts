@@ -3,10 +3,10 @@ import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { isIP } from "node:net";
-import type { Registry } from "prom-client";
-import { Counter, Gauge } from "prom-client";
-import { LoopscopeError } from "../config/index.js";
+import type { Counter, Gauge, Registry } from "prom-client";
+import { LoopscopeError } from "../errors/index.js";
 import { PROMETHEUS_NAMES } from "./names.js";
+import { loadOptionalPackage } from "./optional-package.js";
 import type { LoopMetricsSample } from "./sample.js";
 
 /** Loop metrics registered in one prom-client registry. */
@@ -23,8 +23,12 @@ export interface PrometheusExporter {
  * the last finished interval and never measures anything itself (a lag gauge computed at
  * scrape time measures the scrape). Counters (`*_total`) grow by each interval's count,
  * for `rate()` and `increase()`.
+ *
+ * @throws {@link MissingPackageError} when `prom-client` is not installed where loopscope
+ *   can load it.
  */
 export function registerPrometheusMetrics(registry: Registry): PrometheusExporter {
+  const { Counter, Gauge } = loadOptionalPackage("prom-client");
   const registers = [registry];
   const gauge = (name: string, help: string): Gauge => new Gauge({ name, help, registers });
   const counter = (name: string, help: string): Counter => new Counter({ name, help, registers });

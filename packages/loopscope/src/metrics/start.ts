@@ -1,7 +1,9 @@
 import type { MeterProvider } from "@opentelemetry/api";
 import type { StatsD } from "hot-shots";
-import { Registry } from "prom-client";
+import type { Registry } from "prom-client";
 import { LoopMetricsCollector } from "./collector.js";
+import type { OptionalPackageName } from "./optional-package.js";
+import { loadOptionalPackage } from "./optional-package.js";
 import { registerOpenTelemetryMetrics } from "./otel.js";
 import type { PrometheusServer } from "./prometheus.js";
 import { registerPrometheusMetrics, servePrometheus } from "./prometheus.js";
@@ -61,6 +63,8 @@ const DEFAULT_INTERVAL_MS = 10_000;
  * unref'd; exporter errors never reach the application.
  *
  * @throws TypeError naming the option and the value when an option is invalid.
+ * @throws {@link MissingPackageError} when a configured exporter's package is not
+ *   installed (checked before anything starts).
  * @example
  * ```ts
  * const metrics = startMetrics({ statsd: { host: "127.0.0.1", port: 8125 }, metricsIntervalMs: 10_000 });
@@ -80,6 +84,7 @@ export function startMetrics(options: MetricsOptions = {}): LoopMetrics {
       `startMetrics: options.onSample must be a function, got ${typeof options.onSample}`,
     );
   }
+  checkExporterPackages(options);
   const onError = options.onError ?? warnOnce();
   const exporters: Array<{ update(sample: LoopMetricsSample): void }> = [];
   const closers: Array<() => Promise<void> | void> = [];
@@ -101,6 +106,7 @@ export function startMetrics(options: MetricsOptions = {}): LoopMetrics {
   }
   let prometheusUrl: Promise<string> | undefined;
   if (options.prometheus !== undefined) {
+    const { Registry } = loadOptionalPackage("prom-client");
     const registry = new Registry();
     const server: PrometheusServer = servePrometheus(registry, {
       host: options.prometheus.host,
@@ -150,6 +156,28 @@ export function startMetrics(options: MetricsOptions = {}): LoopMetrics {
       return stopping;
     },
   };
+}
+
+/**
+ * Check that the packages of the exporters `options` configure are installed (they are
+ * optional peer dependencies), so that a missing one stops start-up before anything runs.
+ * Exporters given the application's own client or provider need nothing more.
+ *
+ * @param from - where to resolve from; loopscope's own folder unless a test says otherwise.
+ * @throws {@link MissingPackageError} naming the first missing package and the command
+ *   that installs it.
+ */
+export function checkExporterPackages(options: MetricsOptions, from?: NodeJS.Require): void {
+  for (const name of exporterPackages(options)) loadOptionalPackage(name, from);
+}
+
+function exporterPackages(options: MetricsOptions): OptionalPackageName[] {
+  const names: OptionalPackageName[] = [];
+  if (options.statsd !== undefined && options.statsdClient === undefined) names.push("hot-shots");
+  if (options.prometheus !== undefined || options.registry !== undefined) {
+    names.push("prom-client");
+  }
+  return names;
 }
 
 function checkStatsd(target: StatsdTarget): StatsdTarget {

@@ -1,5 +1,6 @@
-import { StatsD } from "hot-shots";
+import type { StatsD } from "hot-shots";
 import { STATSD_NAMES } from "./names.js";
+import { loadOptionalPackage } from "./optional-package.js";
 import type { LoopMetricsSample } from "./sample.js";
 
 /** Where and how to send StatsD metrics (`LOOPSCOPE_STATSD=host:port`, `LOOPSCOPE_STATSD_PREFIX`). */
@@ -24,6 +25,8 @@ export interface StatsdExporter {
  *
  * @param client - an application's own hot-shots client instead of a new one (not closed
  *   by {@link StatsdExporter.close}).
+ * @throws {@link MissingPackageError} when a new client is asked for and `hot-shots` is
+ *   not installed.
  */
 export function createStatsdExporter(
   target: StatsdTarget | { readonly client: StatsD; readonly prefix?: string },
@@ -31,17 +34,7 @@ export function createStatsdExporter(
 ): StatsdExporter {
   const ownClient = !("client" in target);
   const prefix = target.prefix ?? "loopscope.";
-  const client =
-    "client" in target
-      ? target.client
-      : new StatsD({
-          host: target.host,
-          port: target.port,
-          prefix,
-          errorHandler: onError,
-          // One datagram per interval rather than one per metric; flushed right away below.
-          maxBufferSize: 1400,
-        });
+  const client = "client" in target ? target.client : newStatsdClient(target, prefix, onError);
   const name = (key: keyof typeof STATSD_NAMES): string =>
     ownClient ? STATSD_NAMES[key] : `${prefix}${STATSD_NAMES[key]}`;
   const guard = (fn: () => void): void => {
@@ -80,6 +73,22 @@ export function createStatsdExporter(
       });
     },
   };
+}
+
+function newStatsdClient(
+  target: StatsdTarget,
+  prefix: string,
+  onError: (error: Error) => void,
+): StatsD {
+  const { StatsD } = loadOptionalPackage("hot-shots");
+  return new StatsD({
+    host: target.host,
+    port: target.port,
+    prefix,
+    errorHandler: onError,
+    // One datagram per interval rather than one per metric; flushed right away by send().
+    maxBufferSize: 1400,
+  });
 }
 
 function round(value: number, digits = 3): number {

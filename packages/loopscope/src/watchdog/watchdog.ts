@@ -2,7 +2,7 @@ import { writeSync } from "node:fs";
 import inspector from "node:inspector";
 import type { Worker } from "node:worker_threads";
 import { isMainThread } from "node:worker_threads";
-import { LoopscopeError } from "../config/index.js";
+import { LoopscopeError } from "../errors/index.js";
 import { emit, printsToStderr } from "../events/index.js";
 import type { Frame, LoopBlockedEvent } from "../protocol/index.js";
 import { PROTOCOL_VERSION } from "../protocol/index.js";

@@ -10,6 +10,7 @@ import {
   OTEL_NAMES,
   PROMETHEUS_NAMES,
   STATSD_NAMES,
+  checkExporterPackages,
   startMetrics,
 } from "../../src/metrics/index.js";
 import { loopBlockedStats, startWatchdog } from "../../src/watchdog/index.js";
@@ -52,11 +53,12 @@ async function statsdListener() {
 describe("loop metrics", () => {
   it("arrive over real UDP at a StatsD listener, per interval", async () => {
     const listener = await statsdListener();
+    const statsd = { host: "127.0.0.1", port: listener.port, prefix: "app.loop." };
+    // hot-shots loads on first use (an optional peer), as start() loads it: before the
+    // watchdog starts, or loading it cold would count as a block of its own.
+    checkExporterPackages({ statsd });
     const watchdog = startWatchdog({ slowMs: 50 });
-    const metrics = startMetrics({
-      metricsIntervalMs: 60_000,
-      statsd: { host: "127.0.0.1", port: listener.port, prefix: "app.loop." },
-    });
+    const metrics = startMetrics({ metricsIntervalMs: 60_000, statsd });
     try {
       // One interval, from startMetrics to collect(): one datagram. The delay monitor
       // measures from its first tick on, so let it tick before blocking.
@@ -66,7 +68,11 @@ describe("loop metrics", () => {
       await listener.waitFor(`app.loop.${STATSD_NAMES.blockedCount}`);
       const got = (key: keyof typeof STATSD_NAMES) =>
         listener.received.get(`app.loop.${STATSD_NAMES[key]}`);
-      assert.deepEqual(got("blockedCount"), { value: 1, type: "c" });
+      // At least our block: on a loaded machine the watchdog also counts a block of the
+      // test process's own now and then (2 seen), so the count checked on the wire is
+      // the sample's.
+      assert.ok(sample.blockedCount >= 1, `blocked count ${sample.blockedCount}`);
+      assert.deepEqual(got("blockedCount"), { value: sample.blockedCount, type: "c" });
       assert.equal(got("delayMax")?.type, "g");
       assert.ok(
         got("delayMax")!.value >= 50,
@@ -74,7 +80,6 @@ describe("loop metrics", () => {
       );
       assert.equal(got("utilization")?.type, "g");
       assert.equal(got("blockedTime")?.value, Math.round(sample.blockedMs * 1000) / 1000);
-      assert.equal(sample.blockedCount, 1);
     } finally {
       await metrics.stop();
       await watchdog.stop();

@@ -1,0 +1,2 @@
+export { ErrorCode } from "./codes.js";
+export { LoopscopeError } from "./loopscope-error.js";
