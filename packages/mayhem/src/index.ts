@@ -12,13 +12,8 @@ export type {
   MemoryBrokerStats,
   MemoryMessage,
 } from "./broker/index.js";
-export {
-  BrokerClosedError,
-  BrokerError,
-  BrokerErrorCode,
-  MemoryBroker,
-  systemClock,
-} from "./broker/index.js";
+export { BrokerClosedError, BrokerError, MemoryBroker, systemClock } from "./broker/index.js";
+export { ErrorCode } from "./errors/index.js";
 
 export type { MayhemMessage } from "./message/index.js";
 export {
@@ -104,8 +99,8 @@ export type {
   NatsBrokerOptions,
   NatsBrokerStats,
   NatsPublisherOptions,
-  NatsStats,
-  NatsStatsOptions,
+  NatsServerStats,
+  NatsServerStatsOptions,
 } from "./broker/nats/index.js";
 export {
   DeadLetterHeader,
@@ -113,7 +108,7 @@ export {
   NatsConfigMismatchError,
   NatsPublisher,
   natsBrokerDefaults,
-  natsStats,
+  natsServerStats,
 } from "./broker/nats/index.js";
 
 export type { CliIo } from "./cli/index.js";

@@ -401,8 +401,8 @@ describe("MemoryBroker", () => {
       assert.deepEqual(await newcomer, []);
     });
 
-    it("never exceeds maxOutstanding across two concurrent pullers", async () => {
-      const { broker } = setup({ maxOutstanding: 3 });
+    it("never exceeds maxInFlight across two concurrent pullers", async () => {
+      const { broker } = setup({ maxInFlight: 3 });
       await publishAll(broker, "1", "2", "3", "4", "5", "6");
       const a = await broker.pull({ max: 2 });
       const b = await broker.pull({ max: 2 });
@@ -435,7 +435,7 @@ describe("MemoryBroker", () => {
     });
 
     it("an expired lease frees its slot and is redelivered to a waiting puller", async () => {
-      const { broker, clock } = setup({ maxOutstanding: 1, ackDeadlineMs: 100 });
+      const { broker, clock } = setup({ maxInFlight: 1, ackDeadlineMs: 100 });
       await publishAll(broker, "1", "2");
       const [held] = await pullNow(broker);
       const waiting = broker.pull({ max: 2 });
@@ -650,7 +650,7 @@ describe("MemoryBroker", () => {
         /MemoryBrokerOptions\.maxDeliveries must be an integer >= 1; received 0/,
       ],
       ["maxDeliveries", { maxDeliveries: "3" }, /maxDeliveries.*received '3'/],
-      ["maxOutstanding", { maxOutstanding: 2.5 }, /maxOutstanding.*received 2\.5/],
+      ["maxInFlight", { maxInFlight: 2.5 }, /maxInFlight.*received 2\.5/],
       [
         "maxDeadLetters",
         { maxDeadLetters: -1 },

@@ -8,7 +8,11 @@ import { existsSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
-import { DeadLetterHeader, natsStats, type NatsStats } from "../../src/broker/nats/index.js";
+import {
+  DeadLetterHeader,
+  natsServerStats,
+  type NatsServerStats,
+} from "../../src/broker/nats/index.js";
 import { eventually, isolatedNames } from "../broker/nats-fixtures.js";
 import { NatsServer, natsServerAvailable } from "../helpers/nats-server.js";
 import {
@@ -60,11 +64,11 @@ describe(
     }
 
     /** Waits until the consumer's ack floor reaches the last sequence with nothing pending. */
-    async function settled(t: Topology, lastSeq: number): Promise<NatsStats> {
-      let last: NatsStats | undefined;
+    async function settled(t: Topology, lastSeq: number): Promise<NatsServerStats> {
+      let last: NatsServerStats | undefined;
       await eventually(
         async () => {
-          last = await natsStats({
+          last = await natsServerStats({
             servers: t.url,
             stream: t.stream,
             durable: t.durable,
@@ -249,7 +253,7 @@ describe(
       // `mayhem stats` counts them as dead letters.
       const stats = await runCli(["stats", ...topologyFlags(topo)]);
       assert.equal(stats.code, 0, stats.stderr);
-      const figures = JSON.parse(stats.stdout) as NatsStats;
+      const figures = JSON.parse(stats.stdout) as NatsServerStats;
       assert.equal(figures.deadLettered, malformed.length);
       assert.equal(figures.ackFloor, total);
 

@@ -15,7 +15,7 @@ export type NatsPublisherOptions = Pick<
  * Publishes work onto the stream without consuming it (`mayhem publish`).
  * It creates the work stream if missing (and checks its subject if present),
  * but never touches the consumer: a publisher must not need to know the ack
- * wait or max deliver the consumers were started with.
+ * deadline or max deliveries the consumers were started with.
  *
  * @example
  * ```ts
