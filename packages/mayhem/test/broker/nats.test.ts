@@ -451,6 +451,15 @@ describe(
         name: "TypeError",
         message: /NatsBrokerOptions\.ackDeadlineMs .*-1/,
       });
+      for (const [old, current] of [
+        ["ackWaitMs", "ackDeadlineMs"],
+        ["maxDeliver", "maxDeliveries"],
+      ]) {
+        await assert.rejects(NatsBroker.connect({ servers: server.url, [old!]: 1_000 }), {
+          name: "TypeError",
+          message: `NatsBrokerOptions.${old} is now called ${current}; rename the option`,
+        });
+      }
       await assert.rejects(NatsBroker.connect({ servers: server.url, stream: "a.b" }), {
         name: "TypeError",
         message: /NatsBrokerOptions\.stream .*'a\.b'/,
