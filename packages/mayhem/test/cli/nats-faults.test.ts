@@ -112,7 +112,7 @@ describe(
       const second = startMayhem(topo, args);
       const stats = await settled(topo, total);
       assert.equal(stats.messages, total);
-      assert.equal((await stop(second)).code, 0, second.other);
+      assert.deepEqual(await stop(second), { code: 0, signal: null }, second.other);
 
       const ids = await streamMessageIds(topo, total);
       assert.equal(ids.size, total);
@@ -162,7 +162,7 @@ describe(
 
       const second = startMayhem(topo, args);
       await settled(topo, total);
-      assert.equal((await stop(second)).code, 0, second.other);
+      assert.deepEqual(await stop(second), { code: 0, signal: null }, second.other);
       // Each nacked message reached the second instance once, as its second delivery,
       // long before any ack wait: the first instance stopped fetching before it
       // nacked, so none came back to it to be handed back again (attempt 3).
@@ -197,7 +197,7 @@ describe(
       await server.restart();
       await proc.waitFor((l) => l.msg.startsWith("nats: reconnected"), "the reconnect line");
       await settled(topo, total);
-      assert.equal((await stop(proc)).code, 0, proc.other);
+      assert.deepEqual(await stop(proc), { code: 0, signal: null }, proc.other);
       const disconnects = proc.lines.filter((l) => l.msg.startsWith("nats: disconnected"));
       const reconnects = proc.lines.filter((l) => l.msg.startsWith("nats: reconnected"));
       assert.equal(disconnects.length, 1);
@@ -221,8 +221,8 @@ describe(
       await Promise.all([a.waitFor(started, "a starts"), b.waitFor(started, "b starts")]);
       await publish(topo, total);
       await settled(topo, total);
-      assert.equal((await stop(a)).code, 0, a.other);
-      assert.equal((await stop(b)).code, 0, b.other);
+      assert.deepEqual(await stop(a), { code: 0, signal: null }, a.other);
+      assert.deepEqual(await stop(b), { code: 0, signal: null }, b.other);
       assert.ok(a.acked.size > 0, "the first instance acked some");
       assert.ok(b.acked.size > 0, "the second instance acked some");
       const acks = ackCounts(a, b);
@@ -255,7 +255,7 @@ describe(
       const proc = startMayhem(topo, [...SLOW_ENOUGH, ...NO_FAILURES]);
       await proc.waitFor((l) => l.msg.startsWith("Mayhem Mandrill started"), "the start line");
       await settled(topo, total);
-      assert.equal((await stop(proc)).code, 0, proc.other);
+      assert.deepEqual(await stop(proc), { code: 0, signal: null }, proc.other);
       const terminated = proc.lines.filter((l) => l.msg.startsWith("Terminated malformed message"));
       assert.equal(terminated.length, malformed.length);
       assert.equal(proc.acked.size, 5);

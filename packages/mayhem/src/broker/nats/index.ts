@@ -4,7 +4,6 @@ export { NatsBroker } from "./nats-broker.js";
 export { NatsPublisher } from "./nats-publisher.js";
 export { natsBrokerDefaults } from "./options.js";
 export { natsServerStats } from "./server-stats.js";
-export { serverMaxDeliver } from "./setup.js";
 
 export type { NatsBrokerStats } from "./nats-broker.js";
 export type { NatsPublisherOptions } from "./nats-publisher.js";

@@ -25,13 +25,12 @@ export type NatsPublisherOptions = Pick<
  * ```
  */
 export class NatsPublisher {
-  /** Messages the stream has acknowledged storing. */
-  published = 0;
   readonly #nc: NatsConnection;
   readonly #js: JetStreamClient;
   readonly #subject: string;
   readonly #window: PublishWindow;
   #closed: Promise<void> | undefined;
+  #published = 0;
 
   private constructor(nc: NatsConnection, subject: string, windowSize: number) {
     this.#nc = nc;
@@ -63,10 +62,15 @@ export class NatsPublisher {
     }
     try {
       await this.#js.publish(this.#subject, data);
-      this.published++;
+      this.#published++;
     } finally {
       this.#window.release();
     }
+  }
+
+  /** Messages the stream has acknowledged storing. */
+  get published(): number {
+    return this.#published;
   }
 
   /** Publishes awaiting their server ack now. */
