@@ -31,6 +31,8 @@ const available = natsServerAvailable();
 /** Small latencies; in-flight bounded low so that a run lasts long enough to be interrupted. */
 const SLOW_ENOUGH = ["--action-max-latency-ms", "50", "--max-in-flight", "5", "--seed", "7"];
 const NO_FAILURES = ["--save-failure-probability", "0", "--restart-failure-probability", "0"];
+/** The start line: logged just before the signal handlers are bound, in the same tick. */
+const started = (l: { msg: string }): boolean => l.msg.startsWith("Mayhem Mandrill started");
 
 describe(
   "mayhem CLI on NATS: process-level faults",
@@ -112,6 +114,9 @@ describe(
       const second = startMayhem(topo, args);
       const stats = await settled(topo, total);
       assert.equal(stats.messages, total);
+      // Under load the first can have done nearly everything: a SIGTERM before the
+      // second binds its handlers would kill it outright.
+      await second.waitFor(started, "the second instance's start line");
       assert.deepEqual(await stop(second), { code: 0, signal: null }, second.other);
 
       const ids = await streamMessageIds(topo, total);
@@ -162,6 +167,7 @@ describe(
 
       const second = startMayhem(topo, args);
       await settled(topo, total);
+      await second.waitFor(started, "the second instance's start line");
       assert.deepEqual(await stop(second), { code: 0, signal: null }, second.other);
       // Each nacked message reached the second instance once, as its second delivery,
       // long before any ack wait: the first instance stopped fetching before it
@@ -217,7 +223,6 @@ describe(
       const args = [...SLOW_ENOUGH, ...NO_FAILURES, "--ack-deadline-ms", "30000"];
       const a = startMayhem(topo, args);
       const b = startMayhem(topo, args);
-      const started = (l: { msg: string }): boolean => l.msg.startsWith("Mayhem Mandrill started");
       await Promise.all([a.waitFor(started, "a starts"), b.waitFor(started, "b starts")]);
       await publish(topo, total);
       await settled(topo, total);
@@ -253,7 +258,7 @@ describe(
       const total = 5 + malformed.length;
 
       const proc = startMayhem(topo, [...SLOW_ENOUGH, ...NO_FAILURES]);
-      await proc.waitFor((l) => l.msg.startsWith("Mayhem Mandrill started"), "the start line");
+      await proc.waitFor(started, "the start line");
       await settled(topo, total);
       assert.deepEqual(await stop(proc), { code: 0, signal: null }, proc.other);
       const terminated = proc.lines.filter((l) => l.msg.startsWith("Terminated malformed message"));
