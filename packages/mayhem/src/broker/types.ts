@@ -20,7 +20,10 @@
  * closed; `closed()` resolves at that same moment, whoever closed it, and also
  * when the broker closes on its own (NATS: the connection is lost for good), then
  * with the Error that ended it. It never rejects, like nats.js's own `closed()`,
- * so a caller that never awaits it cannot get an unhandled rejection.
+ * so a caller that never awaits it cannot get an unhandled rejection. A broker
+ * that closed on its own refuses publishes, but its pulls keep waiting for their
+ * expiry or abort (a loop on `pull()` must not spin on an instant `[]`) until
+ * `stopPulling()` or `close()` ends them.
  * `await using broker = ...` (`[Symbol.asyncDispose]`) calls `close()`.
  *
  * One word per concept, on every broker: `ackDeadlineMs` (how long a lease
@@ -67,7 +70,8 @@ export interface Broker {
   /**
    * Settles once the broker is closed, by `close()` or on its own. Never
    * rejects: resolves `undefined` after `close()`, or with the Error that
-   * closed the broker otherwise (on NATS, a connection lost for good).
+   * closed the broker otherwise (on NATS, a connection lost for good; then
+   * pulls wait for their expiry or abort until `close()`).
    */
   closed(): Promise<void | Error>;
 

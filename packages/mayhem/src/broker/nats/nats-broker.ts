@@ -79,13 +79,27 @@ interface Prefetched {
  * - `pulling`: fetching; `pull()` serves.
  * - `stopped`: `stopPulling()` was called: no fetch is sent any more and
  *   `pull()` resolves `[]`; publishing and settling go on.
- * - `closed`: `close()` was called, or the connection closed on its own:
- *   publishing is refused too; `done` resolves once shut down.
+ * - `lost`: the connection closed for good on its own (the client gave up
+ *   reconnecting) while pulling: shut down as by `close()`, publishing is
+ *   refused, `closed()` has resolved with the reason. Pulls wait for their
+ *   expiry or abort, as while disconnected, rather than resolve `[]` at once: a
+ *   caller that loops on `pull()` (the service's consumer) must not spin.
+ *   `stopPulling()` or `close()` ends them and makes it `closed`.
+ * - `closed`: `close()` was called (or the connection was lost after
+ *   `stopPulling()`): pulls resolve `[]`, publishing is refused; `done`
+ *   resolves once shut down.
  */
 type Lifecycle =
   | { readonly phase: "pulling" }
   | { readonly phase: "stopped"; readonly stopping: Promise<void> }
-  | { readonly phase: "closed"; readonly stopping: Promise<void>; readonly done: Promise<void> };
+  | ShutDown<"lost">
+  | ShutDown<"closed">;
+
+interface ShutDown<P extends "lost" | "closed"> {
+  readonly phase: P;
+  readonly stopping: Promise<void>;
+  readonly done: Promise<void>;
+}
 
 /**
  * The {@link Broker} on NATS JetStream: a durable pull consumer with explicit
@@ -233,7 +247,8 @@ export class NatsBroker implements Broker {
     if (!(data instanceof Uint8Array)) {
       throw new TypeError(`publish() data must be a Uint8Array; received ${typeof data}`);
     }
-    if (this.#lifecycle.phase === "closed" || !(await this.#publishWindow.acquire())) {
+    const { phase } = this.#lifecycle;
+    if (phase === "lost" || phase === "closed" || !(await this.#publishWindow.acquire())) {
       throw new BrokerClosedError("publish", "nats");
     }
     try {
@@ -248,8 +263,9 @@ export class NatsBroker implements Broker {
     const invalid = pullOptionsError(options);
     if (invalid !== undefined) return Promise.reject(invalid);
     const { max, expiresMs, signal } = options;
-    if (this.#stopped || signal?.aborted) return Promise.resolve([]);
-    if (this.#connected && this.#waiters.size === 0) {
+    const { phase } = this.#lifecycle;
+    if (phase === "stopped" || phase === "closed" || signal?.aborted) return Promise.resolve([]);
+    if (phase === "pulling" && this.#connected && this.#waiters.size === 0) {
       const batch = this.#take(max);
       if (batch.length > 0) return Promise.resolve(batch);
     }
@@ -274,15 +290,28 @@ export class NatsBroker implements Broker {
    */
   stopPulling(): Promise<void> {
     const lifecycle = this.#lifecycle;
-    if (lifecycle.phase !== "pulling") return lifecycle.stopping;
-    const stopping = this.#stopFetching();
-    this.#lifecycle = { phase: "stopped", stopping };
-    return stopping;
+    switch (lifecycle.phase) {
+      case "pulling": {
+        const stopping = this.#stopFetching();
+        this.#lifecycle = { phase: "stopped", stopping };
+        this.#endWaitingPulls();
+        return stopping;
+      }
+      case "lost":
+        this.#lifecycle = { ...lifecycle, phase: "closed" };
+        this.#endWaitingPulls();
+        return lifecycle.stopping;
+      default:
+        return lifecycle.stopping;
+    }
+  }
+
+  #endWaitingPulls(): void {
+    for (const waiter of [...this.#waiters]) waiter.finish([]);
   }
 
   /** Runs once, from the first stopPulling(), close() or connection loss. */
   async #stopFetching(): Promise<void> {
-    for (const waiter of [...this.#waiters]) waiter.finish([]);
     this.#wakeRetry?.();
     this.#wakeConnectedPump();
     this.#wakePump();
@@ -328,7 +357,18 @@ export class NatsBroker implements Broker {
    * Idempotent: a second call joins the first.
    */
   close(): Promise<void> {
-    return this.#beginClose(undefined);
+    const lifecycle = this.#lifecycle;
+    if (lifecycle.phase === "closed") return lifecycle.done;
+    if (lifecycle.phase === "lost") {
+      // Shut down already: only the pulls left waiting are ended.
+      this.#lifecycle = { ...lifecycle, phase: "closed" };
+      this.#endWaitingPulls();
+      return lifecycle.done;
+    }
+    const shutDown = this.#shutDown(lifecycle, "closed", undefined);
+    this.#lifecycle = shutDown;
+    this.#endWaitingPulls();
+    return shutDown.done;
   }
 
   /**
@@ -336,7 +376,9 @@ export class NatsBroker implements Broker {
    * after {@link close}, or, when the connection closed for good on its own
    * (the client gave up reconnecting, e.g. the server refused its credentials),
    * with a `BrokerError` (`MAYHEM_ERR_BROKER_CLOSED`) whose `cause` is the
-   * client's error. Then pulls resolve `[]` and publishes reject, as after close().
+   * client's error. Then publishes reject, and pulls wait for their expiry or
+   * abort (as while disconnected: a caller looping on `pull()` does not spin)
+   * until `stopPulling()` or `close()` ends them.
    */
   closed(): Promise<void | Error> {
     return this.#closed;
@@ -347,27 +389,36 @@ export class NatsBroker implements Broker {
     await this.close();
   }
 
-  /** Starts the shutdown once; `lost` is why, when the connection closed by itself. */
-  #beginClose(lost: Error | undefined): Promise<void> {
-    const lifecycle = this.#lifecycle;
-    if (lifecycle.phase === "closed") return lifecycle.done;
-    const stopping = lifecycle.phase === "stopped" ? lifecycle.stopping : this.#stopFetching();
+  /** Starts the one shutdown, from `pulling` or `stopped`; `lost` is why, when the connection closed by itself. */
+  #shutDown(
+    from: Extract<Lifecycle, { phase: "pulling" | "stopped" }>,
+    phase: "lost" | "closed",
+    lost: Error | undefined,
+  ): ShutDown<"lost"> | ShutDown<"closed"> {
+    const stopping = from.phase === "stopped" ? from.stopping : this.#stopFetching();
     // closed() settles even if a step of the shutdown failed (close() then rejects with it).
     const done = this.#shutdown(stopping).finally(() => this.#settleClosed(lost));
-    this.#lifecycle = { phase: "closed", stopping, done };
-    return done;
+    return { phase, stopping, done };
   }
 
   #connectionClosed(error: Error | void): void {
-    if (this.#lifecycle.phase === "closed") return;
+    const lifecycle = this.#lifecycle;
+    if (lifecycle.phase === "lost" || lifecycle.phase === "closed") return;
     const lost = new BrokerError(
       ErrorCode.brokerClosed,
       `the nats connection closed for good${error ? `: ${error.message}` : ""}`,
       { cause: error },
     );
     this.#options.logger.error({ err: lost }, "nats: connection closed; the broker is closed");
+    // After stopPulling(), pulls resolve [] already: nothing to keep waiting.
+    const shutDown = this.#shutDown(
+      lifecycle,
+      lifecycle.phase === "stopped" ? "closed" : "lost",
+      lost,
+    );
+    this.#lifecycle = shutDown;
     // Nobody awaits this shutdown: a failure in it must not become an unhandled rejection.
-    this.#beginClose(lost).catch(() => undefined);
+    shutDown.done.catch(() => undefined);
   }
 
   /** Stores a dead letter, then terminates the message (for the leases, through {@link LeaseOwner}). */
