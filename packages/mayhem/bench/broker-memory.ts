@@ -24,7 +24,7 @@ const payloads = Array.from({ length: messages }, (_, i) =>
 );
 
 async function brokerRun(): Promise<number> {
-  const broker = new MemoryBroker({ maxOutstanding: Math.max(batchSize, 10_000) });
+  const broker = new MemoryBroker({ maxInFlight: Math.max(batchSize, 10_000) });
   const start = process.hrtime.bigint();
   for (let i = 0; i < messages; i++) await broker.publish(payloads[i]!);
   let received = 0;
@@ -44,7 +44,7 @@ async function brokerRun(): Promise<number> {
 
 /** Producer and consumer at once: the consumer's pull waits and is served as messages arrive. */
 async function liveRun(): Promise<number> {
-  const broker = new MemoryBroker({ maxOutstanding: Math.max(batchSize, 10_000) });
+  const broker = new MemoryBroker({ maxInFlight: Math.max(batchSize, 10_000) });
   const start = process.hrtime.bigint();
   const consumer = (async () => {
     let received = 0;

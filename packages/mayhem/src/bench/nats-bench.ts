@@ -119,8 +119,8 @@ async function measureNatsRun(
     const broker = await NatsBroker.connect({
       servers,
       ...names,
-      ackWaitMs: config.ackDeadlineMs,
-      maxDeliver: config.maxDeliveries,
+      ackDeadlineMs: config.ackDeadlineMs,
+      maxDeliveries: config.maxDeliveries,
       name: "mayhem-bench",
     });
     const service = runService(config, broker, silentLogger(), {

@@ -1,5 +1,5 @@
 export { systemClock } from "./clock.js";
-export { BrokerClosedError, BrokerError, BrokerErrorCode } from "./errors.js";
+export { BrokerClosedError, BrokerError } from "./errors.js";
 export { MemoryBroker, memoryBrokerDefaults } from "./memory/index.js";
 
 export type { Clock, TimerHandle } from "./clock.js";

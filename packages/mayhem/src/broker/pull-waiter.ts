@@ -3,7 +3,7 @@ import type { BrokerMessage } from "./types.js";
 
 /**
  * A `pull()` that found nothing to deliver and waits, first-in first-out, for
- * messages (or, on the memory broker, an outstanding slot). Both brokers use it.
+ * messages (or, on the memory broker, an in-flight slot). Both brokers use it.
  * It finishes exactly once: served, aborted, expired or closed; finishing takes it
  * out of `waiters` (the set its owner adds it to) and removes its timer and abort
  * listener.

@@ -15,6 +15,21 @@
  * are on the hot path of every message. A settlement of a lease that is no longer
  * held (its deadline passed and it was redelivered, or it was already settled)
  * has no effect and is counted in {@link BrokerStats.lateSettlements}.
+ *
+ * Lifecycle: `close()` stops the broker for good and resolves once it is
+ * closed; `closed()` resolves at that same moment, whoever closed it, and also
+ * when the broker closes on its own (NATS: the connection is lost for good), then
+ * with the Error that ended it. It never rejects, like nats.js's own `closed()`,
+ * so a caller that never awaits it cannot get an unhandled rejection. A broker
+ * that closed on its own refuses publishes, but its pulls keep waiting for their
+ * expiry or abort (a loop on `pull()` must not spin on an instant `[]`) until
+ * `stopPulling()` or `close()` ends them.
+ * `await using broker = ...` (`[Symbol.asyncDispose]`) calls `close()`.
+ *
+ * One word per concept, on every broker: `ackDeadlineMs` (how long a lease
+ * lasts), `maxDeliveries` (deliveries a message gets), `maxInFlight` (messages a
+ * broker holds for this process: leased, plus buffered on NATS),
+ * `deliveryAttempt` (which delivery this is, from 1).
  */
 export interface Broker {
   /** `memory` or `nats`, for logs and stats. */
@@ -26,7 +41,7 @@ export interface Broker {
   /**
    * Leases up to `max` messages. Resolves as soon as at least one is available
    * (it never resolves with an empty batch while messages are available and the
-   * outstanding bound allows), or with an empty array when `signal` aborts, the
+   * `maxInFlight` bound allows), or with an empty array when `signal` aborts, the
    * broker closes, or `expiresMs` passes with nothing to deliver.
    */
   pull(options: PullOptions): Promise<BrokerMessage[]>;
@@ -47,9 +62,21 @@ export interface Broker {
 
   /**
    * Stops delivering: pending `pull()` calls resolve with `[]`, timers are
-   * cleared, connections drained. Idempotent; a second call joins the first.
+   * cleared, connections drained; later `publish()` calls reject with
+   * `BrokerClosedError`. Idempotent; a second call joins the first.
    */
   close(): Promise<void>;
+
+  /**
+   * Settles once the broker is closed, by `close()` or on its own. Never
+   * rejects: resolves `undefined` after `close()`, or with the Error that
+   * closed the broker otherwise (on NATS, a connection lost for good; then
+   * pulls wait for their expiry or abort until `close()`).
+   */
+  closed(): Promise<void | Error>;
+
+  /** Calls `close()`: for `await using broker = ...`. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 export interface PullOptions {

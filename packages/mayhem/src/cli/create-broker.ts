@@ -45,7 +45,7 @@ export async function createBroker(
       ackDeadlineMs: config.ackDeadlineMs,
       maxDeliveries: config.maxDeliveries,
       // The broker's bound must not be what throttles the consumer's own bound.
-      maxOutstanding: Math.max(config.maxInFlight, 10_000),
+      maxInFlight: Math.max(config.maxInFlight, 10_000),
     });
   }
   if (config.ackDeadlineMs < MIN_NATS_ACK_WAIT_MS) {
@@ -58,8 +58,8 @@ export async function createBroker(
   return startingNats(config.broker, () =>
     NatsBroker.connect({
       ...natsTopologyOptions(config),
-      ackWaitMs: config.ackDeadlineMs,
-      maxDeliver: config.maxDeliveries,
+      ackDeadlineMs: config.ackDeadlineMs,
+      maxDeliveries: config.maxDeliveries,
       // Fetch only what the consumer can start soon: a message buffered behind
       // busy handlers would burn its ack wait, and a delivery, unhandled.
       maxInFlight: config.maxInFlight,

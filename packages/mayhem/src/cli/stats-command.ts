@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { natsStats } from "../broker/nats/index.js";
+import { natsServerStats } from "../broker/nats/index.js";
 import type { MayhemConfig } from "../config/index.js";
 import { resolveConfig } from "../config/index.js";
 import { startingNats } from "./broker-start-error.js";
@@ -21,7 +21,7 @@ export function addStatsCommand(program: Command, io: CliIo): void {
     const { servers, stream, durable } = natsTopologyOptions(config);
     const stats = await startingNats(
       servers,
-      () => natsStats({ servers, stream, durable, deadLetterStream: `${stream}_DEAD` }),
+      () => natsServerStats({ servers, stream, durable, deadLetterStream: `${stream}_DEAD` }),
       "read the stream and consumer",
     );
     io.stdout(`${JSON.stringify(stats)}\n`);

@@ -21,7 +21,7 @@ interface Puller {
   inFlight: AbortController | undefined;
 }
 
-const limits = { maxOutstanding: 6, maxDeliveries: 3, ackDeadlineMs: 100, maxDeadLetters: 100_000 };
+const limits = { maxInFlight: 6, maxDeliveries: 3, ackDeadlineMs: 100, maxDeadLetters: 100_000 };
 
 /**
  * Several pullers pull, ack, nack (with and without delay), terminate, extend,
@@ -106,7 +106,7 @@ async function runScenario(seed: number, steps: number): Promise<void> {
       heldNow.length,
       `${context()}: an id held twice`,
     );
-    assert.ok(stats.outstanding <= limits.maxOutstanding, `${context()}: maxOutstanding exceeded`);
+    assert.ok(stats.outstanding <= limits.maxInFlight, `${context()}: maxInFlight exceeded`);
     assert.equal(stats.published, published, context());
     assert.equal(
       stats.published,

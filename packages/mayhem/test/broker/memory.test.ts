@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { getEventListeners } from "node:events";
+import { spawn } from "node:child_process";
+import { getEventListeners, once } from "node:events";
+import { fileURLToPath } from "node:url";
 import { inspect } from "node:util";
 import { describe, it } from "node:test";
 import {
@@ -401,8 +403,8 @@ describe("MemoryBroker", () => {
       assert.deepEqual(await newcomer, []);
     });
 
-    it("never exceeds maxOutstanding across two concurrent pullers", async () => {
-      const { broker } = setup({ maxOutstanding: 3 });
+    it("never exceeds maxInFlight across two concurrent pullers", async () => {
+      const { broker } = setup({ maxInFlight: 3 });
       await publishAll(broker, "1", "2", "3", "4", "5", "6");
       const a = await broker.pull({ max: 2 });
       const b = await broker.pull({ max: 2 });
@@ -435,7 +437,7 @@ describe("MemoryBroker", () => {
     });
 
     it("an expired lease frees its slot and is redelivered to a waiting puller", async () => {
-      const { broker, clock } = setup({ maxOutstanding: 1, ackDeadlineMs: 100 });
+      const { broker, clock } = setup({ maxInFlight: 1, ackDeadlineMs: 100 });
       await publishAll(broker, "1", "2");
       const [held] = await pullNow(broker);
       const waiting = broker.pull({ max: 2 });
@@ -650,7 +652,7 @@ describe("MemoryBroker", () => {
         /MemoryBrokerOptions\.maxDeliveries must be an integer >= 1; received 0/,
       ],
       ["maxDeliveries", { maxDeliveries: "3" }, /maxDeliveries.*received '3'/],
-      ["maxOutstanding", { maxOutstanding: 2.5 }, /maxOutstanding.*received 2\.5/],
+      ["maxInFlight", { maxInFlight: 2.5 }, /maxInFlight.*received 2\.5/],
       [
         "maxDeadLetters",
         { maxDeadLetters: -1 },
@@ -664,13 +666,85 @@ describe("MemoryBroker", () => {
       });
     }
 
-    it("accepts no options at all and keeps no timer alive", async () => {
+    it("accepts no options at all", async () => {
       const broker = new MemoryBroker();
       await broker.publish(bytes("m"));
       const [message] = await broker.pull({ max: 1 });
+      assert.equal(text(message!.data), "m");
       message!.ack();
+      assert.equal(broker.stats().acked, 1);
       await broker.close();
     });
+
+    it("refuses a retired option name, naming the new one", () => {
+      assert.throws(() => new MemoryBroker({ maxOutstanding: 5 } as never), {
+        name: "TypeError",
+        message: /MemoryBrokerOptions\.maxOutstanding is now called maxInFlight/,
+      });
+    });
+  });
+
+  describe("lifecycle: closed() and asyncDispose", () => {
+    /** Whether `promise` has settled, checked after the pending callbacks have run. */
+    async function settled(promise: Promise<unknown>): Promise<boolean> {
+      let done = false;
+      void promise.then(() => (done = true));
+      await new Promise((resolve) => setImmediate(resolve));
+      return done;
+    }
+
+    it("closed() stays pending while open, then resolves undefined once close() ran", async () => {
+      const { broker } = setup();
+      const closed = broker.closed();
+      await publishAll(broker, "m");
+      await broker.stopPulling();
+      assert.equal(await settled(closed), false, "stopPulling() does not close");
+      await broker.close();
+      assert.equal(await closed, undefined);
+      assert.equal(broker.closed(), closed, "the same promise every time");
+    });
+
+    it("[Symbol.asyncDispose] closes it: pulls resolve [], publishes reject, closed() resolves", async () => {
+      const { broker, clock } = setup();
+      await publishAll(broker, "a", "b");
+      const [held] = await pullNow(broker, 2);
+      // Nothing left to deliver: this pull waits, on a timer.
+      const waiting = broker.pull({ max: 5, expiresMs: 10_000 });
+      assert.ok(clock.pendingTimers() > 0);
+      await broker[Symbol.asyncDispose]();
+      assert.equal(await broker.closed(), undefined);
+      assert.deepEqual(await waiting, []);
+      assert.equal(held!.held, false);
+      assert.equal(clock.pendingTimers(), 0);
+      await assert.rejects(broker.publish(bytes("late")), BrokerClosedError);
+      await broker[Symbol.asyncDispose](); // idempotent, like close()
+    });
+  });
+
+  describe("the process", () => {
+    const fixture = fileURLToPath(
+      new URL("./fixtures/memory-broker-left-busy.ts", import.meta.url),
+    );
+    /** Generous: the timers the broker armed are a minute away; only a ref'd one could hold the child that long. */
+    const EXIT_LIMIT_MS = 30_000;
+
+    for (const mode of ["open", "close"] as const) {
+      it(`exits on its own with a broker ${mode === "open" ? "left open" : "closed"} while a lease, a delayed nack and a waiting pull have timers armed`, async () => {
+        const child = spawn(process.execPath, ["--import", "tsx", fixture, mode], {
+          stdio: ["ignore", "pipe", "pipe"],
+        });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+        child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+        const limit = setTimeout(() => child.kill("SIGKILL"), EXIT_LIMIT_MS);
+        const [code, signal] = (await once(child, "exit")) as [number | null, string | null];
+        clearTimeout(limit);
+        assert.equal(signal, null, `killed after ${EXIT_LIMIT_MS} ms: something kept it alive`);
+        assert.equal(code, 0, stderr);
+        assert.equal(stdout, `${mode}: done\n`);
+      });
+    }
   });
 });
 

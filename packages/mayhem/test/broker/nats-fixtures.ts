@@ -4,7 +4,11 @@
  */
 import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import type { NatsBroker, NatsBrokerOptions, NatsStats } from "../../src/broker/nats/index.js";
+import type {
+  NatsBroker,
+  NatsBrokerOptions,
+  NatsServerStats,
+} from "../../src/broker/nats/index.js";
 import type { BrokerMessage } from "../../src/broker/types.js";
 
 let serial = 0;
@@ -64,8 +68,11 @@ export async function eventually(
 }
 
 /** Waits until every message in the stream is acked (or terminated) and nothing is pending. */
-export async function allSettled(broker: NatsBroker, expectedLastSeq: number): Promise<NatsStats> {
-  let last: NatsStats | undefined;
+export async function allSettled(
+  broker: NatsBroker,
+  expectedLastSeq: number,
+): Promise<NatsServerStats> {
+  let last: NatsServerStats | undefined;
   await eventually(
     async () => {
       last = await broker.serverStats();

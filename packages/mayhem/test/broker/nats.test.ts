@@ -14,10 +14,10 @@ import {
   DeadLetterHeader,
   NatsBroker,
   NatsConfigMismatchError,
-  natsStats,
+  natsServerStats,
   type NatsBrokerOptions,
 } from "../../src/broker/nats/index.js";
-import { BrokerErrorCode } from "../../src/broker/errors.js";
+import { ErrorCode } from "../../src/errors/index.js";
 import type { BrokerMessage } from "../../src/broker/types.js";
 import { DeliveryDispatcher, ServiceStats, timerSleeper } from "../../src/service/index.js";
 import { NatsServer, natsServerAvailable } from "../helpers/nats-server.js";
@@ -115,7 +115,7 @@ describe(
 
     it("extendDeadline (working()) keeps a slow message from being redelivered past the ack wait", async () => {
       const names = isolatedNames();
-      const b = await broker({ ...names, ackWaitMs: 2_000 + OFF_FETCH_BOUNDARY_MS });
+      const b = await broker({ ...names, ackDeadlineMs: 2_000 + OFF_FETCH_BOUNDARY_MS });
       await b.publish(encode("slow"));
       await b.publish(encode("abandoned"));
       const [slow, abandoned] = await pullCount(b, 2);
@@ -140,7 +140,7 @@ describe(
     });
 
     it("extensions moments after the last reset are counted as coalesced, not sent", async () => {
-      const b = await broker({ ...isolatedNames(), ackWaitMs: 10_000 });
+      const b = await broker({ ...isolatedNames(), ackDeadlineMs: 10_000 });
       await b.publish(encode("busy"));
       const [message] = await pullCount(b, 1);
       // Delivered moments ago: the server's deadline is still a full ack wait away.
@@ -153,7 +153,7 @@ describe(
 
     it("term stores a dead letter with its reason and is never redelivered", async () => {
       const names = isolatedNames();
-      const b = await broker({ ...names, ackWaitMs: 1_000 });
+      const b = await broker({ ...names, ackDeadlineMs: 1_000 });
       await b.publish(encode("{not json"));
       const [poison] = await pullCount(b, 1);
       poison!.term("malformed: Unexpected token");
@@ -186,7 +186,11 @@ describe(
 
     it("dead-letters after max deliveries, whether the last delivery is nacked or expires", async () => {
       const names = isolatedNames();
-      const b = await broker({ ...names, ackWaitMs: 1_000 + OFF_FETCH_BOUNDARY_MS, maxDeliver: 2 });
+      const b = await broker({
+        ...names,
+        ackDeadlineMs: 1_000 + OFF_FETCH_BOUNDARY_MS,
+        maxDeliveries: 2,
+      });
       await b.publish(encode("nacked twice"));
       await b.publish(encode("expires twice"));
       // Settle each delivery as it arrives: nack one message every time, never settle the other.
@@ -231,7 +235,7 @@ describe(
     it("a dead letter that could not be stored keeps its reason when the message comes back", async () => {
       const names = isolatedNames();
       const logger = recordingLogger();
-      const options = { ...names, ackWaitMs: 1_000 + OFF_FETCH_BOUNDARY_MS, maxDeliver: 1 };
+      const options = { ...names, ackDeadlineMs: 1_000 + OFF_FETCH_BOUNDARY_MS, maxDeliveries: 1 };
       const b = await broker({ ...options, logger });
       const { nc, jsm } = await adminClient(server.url);
       try {
@@ -258,18 +262,18 @@ describe(
 
     it("refuses an existing stream or consumer with a different config, naming the field", async () => {
       const names = isolatedNames();
-      await (await broker({ ...names, ackWaitMs: 10_000, maxDeliver: 5 })).close();
+      await (await broker({ ...names, ackDeadlineMs: 10_000, maxDeliveries: 5 })).close();
 
       const ackWait = await NatsBroker.connect({
         servers: server.url,
         ...names,
-        ackWaitMs: 5_000,
+        ackDeadlineMs: 5_000,
       }).then(
         () => assert.fail("connected despite a different ack wait"),
         (error: unknown) => error,
       );
       assert.ok(ackWait instanceof NatsConfigMismatchError);
-      assert.equal(ackWait.code, BrokerErrorCode.natsConfigMismatch);
+      assert.equal(ackWait.code, ErrorCode.natsConfigMismatch);
       assert.equal(ackWait.code, "MAYHEM_ERR_NATS_CONFIG_MISMATCH");
       assert.equal(ackWait.entity, "consumer");
       assert.equal(ackWait.field, "ack_wait (ms)");
@@ -277,12 +281,15 @@ describe(
       assert.equal(ackWait.actual, 10_000);
       assert.match(ackWait.message, /ack_wait/);
 
-      await assert.rejects(NatsBroker.connect({ servers: server.url, ...names, maxDeliver: 3 }), {
-        code: "MAYHEM_ERR_NATS_CONFIG_MISMATCH",
-        field: "max_deliver (maxDeliver + 1)",
-        expected: 4,
-        actual: 6,
-      });
+      await assert.rejects(
+        NatsBroker.connect({ servers: server.url, ...names, maxDeliveries: 3 }),
+        {
+          code: "MAYHEM_ERR_NATS_CONFIG_MISMATCH",
+          field: "max_deliver (maxDeliveries + 1)",
+          expected: 4,
+          actual: 6,
+        },
+      );
       await assert.rejects(
         NatsBroker.connect({ servers: server.url, ...names, subject: `${names.subject}.other` }),
         {
@@ -440,16 +447,25 @@ describe(
         name: "TypeError",
         message: /NatsBrokerOptions\.servers .*'http:\/\/x:1'/,
       });
-      await assert.rejects(NatsBroker.connect({ servers: server.url, ackWaitMs: -1 }), {
+      await assert.rejects(NatsBroker.connect({ servers: server.url, ackDeadlineMs: -1 }), {
         name: "TypeError",
-        message: /NatsBrokerOptions\.ackWaitMs .*-1/,
+        message: /NatsBrokerOptions\.ackDeadlineMs .*-1/,
       });
+      for (const [old, current] of [
+        ["ackWaitMs", "ackDeadlineMs"],
+        ["maxDeliver", "maxDeliveries"],
+      ]) {
+        await assert.rejects(NatsBroker.connect({ servers: server.url, [old!]: 1_000 }), {
+          name: "TypeError",
+          message: `NatsBrokerOptions.${old} is now called ${current}; rename the option`,
+        });
+      }
       await assert.rejects(NatsBroker.connect({ servers: server.url, stream: "a.b" }), {
         name: "TypeError",
         message: /NatsBrokerOptions\.stream .*'a\.b'/,
       });
       const b = await broker(isolatedNames());
-      assert.throws(() => b.pull({ max: 0 }), {
+      await assert.rejects(b.pull({ max: 0 }), {
         name: "TypeError",
         message: /PullOptions\.max .*0/,
       });
@@ -458,7 +474,7 @@ describe(
     it("stopPulling() then close(): held and prefetched messages reach another instance on their second delivery", async () => {
       const names = isolatedNames();
       // A long ack wait: whatever the second instance receives, it got from a nack, not an expiry.
-      const first = await broker({ ...names, ackWaitMs: 60_000, prefetch: 16 });
+      const first = await broker({ ...names, ackDeadlineMs: 60_000, prefetch: 16 });
       for (let i = 0; i < 10; i++) await first.publish(encode(`m${i}`));
       const held = await pullCount(first, 3);
       await eventually(() => first.stats().buffered === 7, "the rest is prefetched");
@@ -475,7 +491,7 @@ describe(
       assert.deepEqual(await first.pull({ max: 1 }), []);
       await assert.rejects(first.publish(encode("late")), { code: "MAYHEM_ERR_BROKER_CLOSED" });
 
-      const second = await broker({ ...names, ackWaitMs: 60_000 });
+      const second = await broker({ ...names, ackDeadlineMs: 60_000 });
       const taken = await pullCount(second, 10, 5_000);
       assert.equal(taken.length, 10);
       assert.deepEqual(
@@ -503,7 +519,7 @@ describe(
       // A short ack wait with the default max deliveries (5). Were messages fetched
       // beyond what the handlers can start, they would wait out their ack wait in
       // the buffer, be skipped, come back, and be dead-lettered after five rounds.
-      const b = await broker({ ...names, ackWaitMs: 500, maxInFlight });
+      const b = await broker({ ...names, ackDeadlineMs: 500, maxInFlight });
       const total = 300;
       await Promise.all(Array.from({ length: total }, (_, i) => b.publish(encode(String(i)))));
       const acked = new Set<string>();
@@ -581,7 +597,7 @@ describe(
     it("reconnects when the server restarts mid-pull, logs once each way, and loses nothing", async () => {
       const names = isolatedNames();
       const logger = recordingLogger();
-      const b = await broker({ ...names, logger, reconnectTimeWaitMs: 100, ackWaitMs: 2_000 });
+      const b = await broker({ ...names, logger, reconnectTimeWaitMs: 100, ackDeadlineMs: 2_000 });
       const total = 50;
       for (let i = 0; i < total; i++) await b.publish(encode(String(i)));
       const acked = new Set<string>();
@@ -666,14 +682,14 @@ describe(
       assert.ok(failures >= 2, `several fetches failed, one line said so (${failures})`);
     });
 
-    it("natsStats() reads the same figures over its own connection", async () => {
+    it("natsServerStats() reads the same figures over its own connection", async () => {
       const names = isolatedNames();
       const b = await broker(names);
       for (let i = 0; i < 4; i++) await b.publish(encode(String(i)));
       const [m] = await pullCount(b, 1);
       m!.ack();
       await eventually(async () => (await b.serverStats()).ackFloor === 1, "the ack is stored");
-      const figures = await natsStats({
+      const figures = await natsServerStats({
         servers: server.url,
         stream: names.stream,
         durable: names.durable,

@@ -39,4 +39,10 @@ export class RecordingBroker implements Broker {
   close(): Promise<void> {
     return this.inner.close();
   }
+  closed(): Promise<void | Error> {
+    return this.inner.closed();
+  }
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
 }

@@ -41,6 +41,12 @@ class IdleBroker implements Broker {
   close(): Promise<void> {
     return Promise.resolve();
   }
+  closed(): Promise<void | Error> {
+    return Promise.resolve();
+  }
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
 }
 
 const turns = async (n: number): Promise<void> => {

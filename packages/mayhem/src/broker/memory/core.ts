@@ -3,9 +3,10 @@ import { BrokerClosedError } from "../errors.js";
 import type { BrokerStats, DeadLetter, PullOptions } from "../types.js";
 import { Delivery, StoredMessage, type LeaseSettler, type MemoryMessage } from "./delivery.js";
 import { DueQueue } from "./due-queue.js";
-import { Fifo } from "./fifo.js";
+import { Fifo } from "../fifo.js";
 import { LeaseList } from "./lease-list.js";
-import { describe, pullOptionsError, type ResolvedMemoryBrokerOptions } from "./options.js";
+import { describe, pullOptionsError } from "../option-checks.js";
+import type { ResolvedMemoryBrokerOptions } from "./options.js";
 import { PullWaiter } from "../pull-waiter.js";
 
 /** {@link BrokerStats} plus the figures only the memory broker has. */
@@ -13,7 +14,7 @@ export interface MemoryBrokerStats extends BrokerStats {
   readonly kind: "memory";
   /** Of `pending`, the nacked messages waiting out their redelivery delay. */
   readonly delayed: number;
-  /** `pull()` calls waiting for messages or for an outstanding slot. */
+  /** `pull()` calls waiting for messages or for an in-flight slot. */
   readonly waitingPulls: number;
   /** Dead letters dropped from the bounded list (oldest first). */
   readonly deadLettersDropped: number;
@@ -31,7 +32,7 @@ const resolved: Promise<void> = Promise.resolve();
 export class MemoryBrokerCore implements LeaseSettler {
   readonly #ackDeadlineMs: number;
   readonly #maxDeliveries: number;
-  readonly #maxOutstanding: number;
+  readonly #maxInFlight: number;
   readonly #maxDeadLetters: number;
   readonly #clock: Clock;
 
@@ -53,10 +54,10 @@ export class MemoryBrokerCore implements LeaseSettler {
   /** The latest deadline handed out; deadlines never go back, even if the wall clock does. */
   #lastDeadline = -Infinity;
   #drainScheduled = false;
-  #closed = false;
-  /** stopPulling() was called: pulls resolve `[]`. */
-  #pullingStopped = false;
-  #closing: Promise<void> | undefined;
+  /** `pulling` until stopPulling() (pulls resolve `[]` from then on), `closed` after close(). */
+  #state: "pulling" | "stopped" | "closed" = "pulling";
+  readonly #closed: Promise<void>;
+  #markClosed!: () => void;
   #nextId = 1;
 
   #published = 0;
@@ -71,19 +72,24 @@ export class MemoryBrokerCore implements LeaseSettler {
   #lateSettlements = 0;
 
   get open(): boolean {
-    return !this.#closed;
+    return this.#state !== "closed";
   }
 
   constructor(options: ResolvedMemoryBrokerOptions) {
     this.#ackDeadlineMs = options.ackDeadlineMs;
     this.#maxDeliveries = options.maxDeliveries;
-    this.#maxOutstanding = options.maxOutstanding;
+    this.#maxInFlight = options.maxInFlight;
     this.#maxDeadLetters = options.maxDeadLetters;
     this.#clock = options.clock;
+    this.#closed = new Promise((resolve) => {
+      this.#markClosed = resolve;
+    });
   }
 
   publish(data: Uint8Array): Promise<void> {
-    if (this.#closed) return Promise.reject(new BrokerClosedError("publish", "memory"));
+    if (this.#state === "closed") {
+      return Promise.reject(new BrokerClosedError("publish", "memory"));
+    }
     if (!(data instanceof Uint8Array)) {
       return Promise.reject(
         new TypeError(`publish(data): data must be a Uint8Array; received ${describe(data)}`),
@@ -99,7 +105,7 @@ export class MemoryBrokerCore implements LeaseSettler {
     const invalid = pullOptionsError(options);
     if (invalid !== undefined) return Promise.reject(invalid);
     const { max, expiresMs, signal } = options;
-    if (this.#closed || this.#pullingStopped || signal?.aborted === true) {
+    if (this.#state !== "pulling" || signal?.aborted === true) {
       return Promise.resolve([]);
     }
     // Waiting pulls go first: a newcomer never overtakes them.
@@ -142,14 +148,19 @@ export class MemoryBrokerCore implements LeaseSettler {
   }
 
   stopPulling(): Promise<void> {
-    this.#pullingStopped = true;
+    if (this.#state === "pulling") this.#state = "stopped";
     for (const waiter of this.#waiters) waiter.finish([]);
     return resolved;
   }
 
   close(): Promise<void> {
-    this.#closing ??= this.#shutdown();
-    return this.#closing;
+    if (this.#state !== "closed") this.#shutdown();
+    return this.#closed;
+  }
+
+  /** Resolves once close() has run; the memory broker closes only on request, so never with an error. */
+  closed(): Promise<void> {
+    return this.#closed;
   }
 
   // --- settlement (called by Delivery) ---------------------------------------
@@ -193,14 +204,14 @@ export class MemoryBrokerCore implements LeaseSettler {
 
   /** Counts and rejects a settlement of a lease that is no longer held. */
   #isCurrent(lease: Delivery): boolean {
-    if (lease.message.lease === lease && !this.#closed) return true;
+    if (lease.message.lease === lease && this.#state !== "closed") return true;
     this.#lateSettlements++;
     return false;
   }
 
   #deliverable(max: number): number {
     const ready = this.#fresh.size + this.#redeliveries.size;
-    const slots = this.#maxOutstanding - this.#leases.size;
+    const slots = this.#maxInFlight - this.#leases.size;
     return Math.min(max, ready, slots);
   }
 
@@ -273,7 +284,7 @@ export class MemoryBrokerCore implements LeaseSettler {
 
   readonly #onDeadlineTimer = (): void => {
     this.#deadlineTimer = undefined;
-    if (this.#closed) return;
+    if (this.#state === "closed") return;
     const now = this.#clock.now();
     const leases = this.#leases;
     let head = leases.head;
@@ -317,7 +328,7 @@ export class MemoryBrokerCore implements LeaseSettler {
 
   readonly #onDelayTimer = (): void => {
     this.#delayTimer = undefined;
-    if (this.#closed) return;
+    if (this.#state === "closed") return;
     const now = this.#clock.now();
     const delayed = this.#delayed;
     let due = delayed.peekDue();
@@ -341,7 +352,7 @@ export class MemoryBrokerCore implements LeaseSettler {
 
   readonly #drain = (): void => {
     this.#drainScheduled = false;
-    if (this.#closed || this.#pullingStopped) return;
+    if (this.#state !== "pulling") return;
     for (const waiter of this.#waiters) {
       const n = this.#deliverable(waiter.max);
       if (n === 0) break;
@@ -349,13 +360,13 @@ export class MemoryBrokerCore implements LeaseSettler {
     }
   };
 
-  #shutdown(): Promise<void> {
-    this.#closed = true;
+  #shutdown(): void {
+    this.#state = "closed";
     if (this.#deadlineTimer !== undefined) this.#clock.clearTimeout(this.#deadlineTimer);
     if (this.#delayTimer !== undefined) this.#clock.clearTimeout(this.#delayTimer);
     this.#deadlineTimer = undefined;
     this.#delayTimer = undefined;
     for (const waiter of this.#waiters) waiter.finish([]);
-    return resolved;
+    this.#markClosed();
   }
 }

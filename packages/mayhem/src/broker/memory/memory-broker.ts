@@ -6,7 +6,7 @@ import { resolveMemoryBrokerOptions, type MemoryBrokerOptions } from "./options.
 /**
  * The embedded in-memory pub/sub: at-least-once delivery with leases, ack
  * deadlines the holder can extend, nack with an optional redelivery delay,
- * terminate, a delivery counter, a bound on outstanding messages and a bounded
+ * terminate, a delivery counter, a bound on messages in flight and a bounded
  * dead-letter list. Everything stays in this process and is lost when it exits.
  *
  * @example
@@ -16,7 +16,7 @@ import { resolveMemoryBrokerOptions, type MemoryBrokerOptions } from "./options.
  * const [message] = await broker.pull({ max: 1 });
  * message.extendDeadline(); // still working on it
  * message.ack();
- * await broker.close();
+ * await broker.close(); // or: await using broker = new MemoryBroker(...)
  * ```
  */
 export class MemoryBroker implements Broker {
@@ -39,7 +39,7 @@ export class MemoryBroker implements Broker {
 
   /**
    * Leases up to `max` messages: redeliveries first, then new messages in
-   * publish order, within the `maxOutstanding` bound. Waiting pulls are served
+   * publish order, within the `maxInFlight` bound. Waiting pulls are served
    * first-in first-out. Resolves `[]` on abort, on `expiresMs`, or after close.
    */
   pull(options: PullOptions): Promise<MemoryMessage[]> {
@@ -73,5 +73,18 @@ export class MemoryBroker implements Broker {
    */
   close(): Promise<void> {
     return this.#core.close();
+  }
+
+  /**
+   * Resolves once the broker is closed. The memory broker closes only when
+   * {@link MemoryBroker.close} is called, so it never resolves with an error.
+   */
+  closed(): Promise<void | Error> {
+    return this.#core.closed();
+  }
+
+  /** Closes the broker: `await using broker = new MemoryBroker()` closes it at the end of the block. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 }

@@ -1,6 +1,5 @@
-import { inspect } from "node:util";
 import { systemClock, type Clock } from "../clock.js";
-import type { PullOptions } from "../types.js";
+import { describe, rejectRetiredOptions } from "../option-checks.js";
 
 /** Options of {@link MemoryBroker}; every one has a default. */
 export interface MemoryBrokerOptions {
@@ -15,10 +14,11 @@ export interface MemoryBrokerOptions {
    */
   readonly maxDeliveries?: number;
   /**
-   * Bound on leased-but-unsettled messages across all pullers, like JetStream's
-   * `max_ack_pending`: pulls wait while it is reached. Default 10 000.
+   * Most messages in flight: leased and not yet settled, across all pullers
+   * (the memory broker buffers nothing, so nothing else counts). Pulls wait
+   * while it is reached. Default 10 000.
    */
-  readonly maxOutstanding?: number;
+  readonly maxInFlight?: number;
   /**
    * How many dead letters are kept; older ones are dropped and counted in
    * `stats().deadLettersDropped` (`stats().deadLettered` still counts all). Default 10 000.
@@ -31,7 +31,7 @@ export interface MemoryBrokerOptions {
 export interface ResolvedMemoryBrokerOptions {
   readonly ackDeadlineMs: number;
   readonly maxDeliveries: number;
-  readonly maxOutstanding: number;
+  readonly maxInFlight: number;
   readonly maxDeadLetters: number;
   readonly clock: Clock;
 }
@@ -39,7 +39,7 @@ export interface ResolvedMemoryBrokerOptions {
 export const memoryBrokerDefaults = Object.freeze({
   ackDeadlineMs: 10_000,
   maxDeliveries: 5,
-  maxOutstanding: 10_000,
+  maxInFlight: 10_000,
   maxDeadLetters: 10_000,
 });
 
@@ -51,10 +51,11 @@ export function resolveMemoryBrokerOptions(
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`MemoryBroker options must be an object; received ${describe(options)}`);
   }
+  rejectRetiredOptions("MemoryBrokerOptions", options, { maxOutstanding: "maxInFlight" });
   const {
     ackDeadlineMs = memoryBrokerDefaults.ackDeadlineMs,
     maxDeliveries = memoryBrokerDefaults.maxDeliveries,
-    maxOutstanding = memoryBrokerDefaults.maxOutstanding,
+    maxInFlight = memoryBrokerDefaults.maxInFlight,
     maxDeadLetters = memoryBrokerDefaults.maxDeadLetters,
     clock = systemClock,
   } = options;
@@ -62,7 +63,7 @@ export function resolveMemoryBrokerOptions(
     throw optionError("ackDeadlineMs", "a positive finite number of milliseconds", ackDeadlineMs);
   }
   requireInteger("maxDeliveries", maxDeliveries, 1);
-  requireInteger("maxOutstanding", maxOutstanding, 1);
+  requireInteger("maxInFlight", maxInFlight, 1);
   requireInteger("maxDeadLetters", maxDeadLetters, 0);
   if (
     typeof clock !== "object" ||
@@ -73,30 +74,7 @@ export function resolveMemoryBrokerOptions(
   ) {
     throw optionError("clock", "an object with now(), setTimeout() and clearTimeout()", clock);
   }
-  return { ackDeadlineMs, maxDeliveries, maxOutstanding, maxDeadLetters, clock };
-}
-
-/** Checks the options of one `pull()` call: a TypeError naming the option and the value, or `undefined` if they are fine. */
-export function pullOptionsError(options: PullOptions): TypeError | undefined {
-  if (typeof options !== "object" || options === null) {
-    return new TypeError(`pull() options must be an object; received ${describe(options)}`);
-  }
-  const { max, expiresMs, signal } = options;
-  if (typeof max !== "number" || !Number.isSafeInteger(max) || max < 1) {
-    return new TypeError(`PullOptions.max must be a positive integer; received ${describe(max)}`);
-  }
-  if (
-    expiresMs !== undefined &&
-    (typeof expiresMs !== "number" || !(expiresMs >= 0) || !Number.isFinite(expiresMs))
-  ) {
-    return new TypeError(
-      `PullOptions.expiresMs must be a non-negative finite number of milliseconds; received ${describe(expiresMs)}`,
-    );
-  }
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    return new TypeError(`PullOptions.signal must be an AbortSignal; received ${describe(signal)}`);
-  }
-  return undefined;
+  return { ackDeadlineMs, maxDeliveries, maxInFlight, maxDeadLetters, clock };
 }
 
 function requireInteger(name: keyof MemoryBrokerOptions, value: unknown, min: number): void {
@@ -109,9 +87,4 @@ function optionError(name: keyof MemoryBrokerOptions, expected: string, value: u
   return new TypeError(
     `MemoryBrokerOptions.${name} must be ${expected}; received ${describe(value)}`,
   );
-}
-
-/** Formats a received value for an error message, short and unambiguous (strings quoted). */
-export function describe(value: unknown): string {
-  return inspect(value, { depth: 0, breakLength: Infinity });
 }

@@ -1,9 +1,10 @@
-import { BrokerError, BrokerErrorCode } from "../errors.js";
-import { describe } from "./options.js";
+import { ErrorCode } from "../../errors/index.js";
+import { BrokerError } from "../errors.js";
+import { describe } from "../option-checks.js";
 
 /**
  * An existing stream or consumer does not match the options. The broker refuses
- * to reuse it: running on a wrong ack wait or max deliver would silently change
+ * to reuse it: running on a wrong ack deadline or max deliveries would silently change
  * the delivery semantics for every instance sharing it.
  */
 export class NatsConfigMismatchError extends BrokerError {
@@ -18,7 +19,7 @@ export class NatsConfigMismatchError extends BrokerError {
     readonly actual: unknown,
   ) {
     super(
-      BrokerErrorCode.natsConfigMismatch,
+      ErrorCode.natsConfigMismatch,
       `existing ${entity} ${describe(entityName)} has ${field} = ${describe(actual)}, expected ${describe(expected)}; ` +
         `change the options to match, or delete the ${entity} so it is created again`,
     );

@@ -1,7 +1,7 @@
 import type { JsMsg } from "@nats-io/jetstream";
 import type { BrokerMessage } from "../types.js";
 
-/** Mutable tallies behind {@link NatsBroker.stats}. */
+/** The tallies behind {@link NatsBroker.stats}; only the broker and its leases write them. */
 export interface NatsCounters {
   published: number;
   delivered: number;
@@ -22,18 +22,18 @@ export interface NatsCounters {
 }
 
 /**
- * An extension within this share of the ack wait of the previous reset is not
- * sent: the server's deadline is still at least (1 - share) of an ack wait
+ * An extension within this share of the ack deadline since the previous reset is not
+ * sent: the server's deadline is still at least (1 - share) of an ack deadline
  * away, and a `+WPI` per call would cost a protocol message each time a
  * handler extends in a tight loop (the benchmark's extend loop yields once per
  * round, so it calls several times a millisecond).
  */
 export const EXTEND_COALESCE_SHARE = 0.05;
 
-/** What a lease needs from its broker. */
+/** What a lease needs from its broker (an internal object of the broker, not the broker itself). */
 export interface LeaseOwner {
-  readonly ackWaitMs: number;
-  readonly maxDeliver: number;
+  readonly ackDeadlineMs: number;
+  readonly maxDeliveries: number;
   readonly counters: NatsCounters;
   /** Stores a dead letter, then terminates the message (asynchronously). */
   deadLetter(msg: JsMsg, streamSequence: number, deliveries: number, reason: string): void;
@@ -63,14 +63,14 @@ export class NatsLease implements BrokerMessage {
   constructor(
     private readonly msg: JsMsg,
     private readonly streamSequence: number,
-    deliveryCount: number,
+    deliveryAttempt: number,
     receivedAt: number,
     private readonly owner: LeaseOwner,
   ) {
     this.id = String(streamSequence);
     this.data = msg.data;
-    this.deliveryAttempt = deliveryCount;
-    this.#deadline = receivedAt + owner.ackWaitMs;
+    this.deliveryAttempt = deliveryAttempt;
+    this.#deadline = receivedAt + owner.ackDeadlineMs;
     this.#refreshedAt = receivedAt;
   }
 
@@ -83,12 +83,12 @@ export class NatsLease implements BrokerMessage {
   nack(delayMs = 0): void {
     if (!this.#settle()) return;
     this.owner.counters.nacked++;
-    if (this.deliveryAttempt >= this.owner.maxDeliver) {
+    if (this.deliveryAttempt >= this.owner.maxDeliveries) {
       this.owner.deadLetter(
         this.msg,
         this.streamSequence,
         this.deliveryAttempt,
-        `nacked on delivery ${this.deliveryAttempt} of ${this.owner.maxDeliver}`,
+        `nacked on delivery ${this.deliveryAttempt} of ${this.owner.maxDeliveries}`,
       );
       return;
     }
@@ -113,12 +113,12 @@ export class NatsLease implements BrokerMessage {
       return;
     }
     const now = performance.now();
-    if (now - this.#refreshedAt < this.owner.ackWaitMs * EXTEND_COALESCE_SHARE) {
+    if (now - this.#refreshedAt < this.owner.ackDeadlineMs * EXTEND_COALESCE_SHARE) {
       this.owner.counters.coalescedExtensions++;
       return;
     }
     this.#refreshedAt = now;
-    this.#deadline = now + this.owner.ackWaitMs;
+    this.#deadline = now + this.owner.ackDeadlineMs;
     this.#send(() => this.msg.working());
   }
 
@@ -144,7 +144,7 @@ export class NatsLease implements BrokerMessage {
     try {
       settle();
     } catch {
-      // The connection is closed: the server redelivers after the ack wait.
+      // The connection is closed: the server redelivers once the ack deadline passes.
       this.owner.counters.settlementFailures++;
     }
   }

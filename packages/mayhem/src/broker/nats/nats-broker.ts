@@ -8,31 +8,32 @@ import {
   type JsMsg,
 } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { ErrorCode } from "../../errors/index.js";
+import { systemClock } from "../clock.js";
+import { BrokerClosedError, BrokerError } from "../errors.js";
+import { Fifo } from "../fifo.js";
+import { pullOptionsError } from "../option-checks.js";
+import { PullWaiter } from "../pull-waiter.js";
 import type { Broker, BrokerMessage, BrokerStats, PullOptions } from "../types.js";
 import { deadLetterHeaders, deadLetterMsgId } from "./dead-letter.js";
-import { BrokerClosedError } from "../errors.js";
+import { FetchFailureLog } from "./fetch-failures.js";
 import { NatsLease, type LeaseOwner, type NatsCounters } from "./lease.js";
 import {
   resolveNatsBrokerOptions,
-  validatePullOptions,
   type NatsBrokerOptions,
   type ResolvedNatsBrokerOptions,
 } from "./options.js";
-import { PrefetchBuffer, type Prefetched } from "./prefetch-buffer.js";
-import { FetchFailureLog } from "./fetch-failures.js";
 import { PublishWindow } from "./publish-window.js";
-import { systemClock } from "../clock.js";
-import { PullWaiter } from "../pull-waiter.js";
 import { ensureTopology } from "./setup.js";
-import { readNatsStats, type NatsStats } from "./stats.js";
+import { readNatsServerStats, type NatsServerStats } from "./server-stats.js";
 
 /**
- * A prefetched message older than this share of the ack wait is not handed out:
+ * A prefetched message older than this share of the ack deadline is not handed out:
  * the server is about to redeliver it (or already has), so a lease on it would
  * be one the holder cannot keep.
  */
 const STALE_SHARE = 0.9;
-/** Older than this share, a prefetched message gets a `working()` when handed out, so its holder gets a full ack wait. */
+/** Older than this share, a prefetched message gets a `working()` when handed out, so its holder gets a full ack deadline. */
 const REFRESH_SHARE = 0.5;
 /** How long `close()` lets the connection drain before closing it outright. */
 const DRAIN_TIMEOUT_MS = 5_000;
@@ -61,6 +62,45 @@ export interface NatsBrokerStats extends BrokerStats {
   readonly coalescedExtensions: number;
 }
 
+/** A message the server delivered that no `pull()` has taken yet. */
+interface Prefetched {
+  readonly msg: JsMsg;
+  readonly streamSequence: number;
+  readonly deliveryAttempt: number;
+  /** `performance.now()` at arrival: the server's ack deadline started about then. */
+  readonly receivedAt: number;
+}
+
+/**
+ * Where the broker is in its life; every question the code asks about it
+ * (may it fetch? may it publish?) is answered from this one value. The
+ * promises are those a repeated `stopPulling()` or `close()` joins.
+ *
+ * - `pulling`: fetching; `pull()` serves.
+ * - `stopped`: `stopPulling()` was called: no fetch is sent any more and
+ *   `pull()` resolves `[]`; publishing and settling go on.
+ * - `lost`: the connection closed for good on its own (the client gave up
+ *   reconnecting) while pulling: shut down as by `close()`, publishing is
+ *   refused, `closed()` has resolved with the reason. Pulls wait for their
+ *   expiry or abort, as while disconnected, rather than resolve `[]` at once: a
+ *   caller that loops on `pull()` (the service's consumer) must not spin.
+ *   `stopPulling()` or `close()` ends them and makes it `closed`.
+ * - `closed`: `close()` was called (or the connection was lost after
+ *   `stopPulling()`): pulls resolve `[]`, publishing is refused; `done`
+ *   resolves once shut down.
+ */
+type Lifecycle =
+  | { readonly phase: "pulling" }
+  | { readonly phase: "stopped"; readonly stopping: Promise<void> }
+  | ShutDown<"lost">
+  | ShutDown<"closed">;
+
+interface ShutDown<P extends "lost" | "closed"> {
+  readonly phase: P;
+  readonly stopping: Promise<void>;
+  readonly done: Promise<void>;
+}
+
 /**
  * The {@link Broker} on NATS JetStream: a durable pull consumer with explicit
  * acks, shared by every instance started with the same options.
@@ -74,11 +114,9 @@ export interface NatsBrokerStats extends BrokerStats {
  * await broker.close();
  * ```
  */
-export class NatsBroker implements Broker, LeaseOwner {
+export class NatsBroker implements Broker {
   readonly kind = "nats";
-  readonly ackWaitMs: number;
-  readonly maxDeliver: number;
-  readonly counters: NatsCounters = {
+  readonly #counters: NatsCounters = {
     published: 0,
     delivered: 0,
     redelivered: 0,
@@ -99,13 +137,16 @@ export class NatsBroker implements Broker, LeaseOwner {
   readonly #js: JetStreamClient;
   readonly #jsm: JetStreamManager;
   readonly #consumer: Consumer;
-  readonly #buffer: PrefetchBuffer;
+  /** Fetched, not yet pulled. Bounded by the pump, which fetches only for the room left under `prefetch`. */
+  readonly #buffer = new Fifo<Prefetched>();
+  /** What the leases see of this broker: the settings and the tallies. */
+  readonly #leaseOwner: LeaseOwner;
   readonly #waiters = new Set<PullWaiter>();
   readonly #deadLetters = new Set<Promise<void>>();
   /**
    * Why a message was being dead-lettered when storing its dead letter failed, by stream
-   * sequence: it was left unsettled, so the server sends it again after the ack wait,
-   * past max deliver, and the second try must give the first reason, not an expiry.
+   * sequence: it was left unsettled, so the server sends it again after the ack deadline,
+   * past max deliveries, and the second try must give the first reason, not an expiry.
    */
   readonly #unstoredReasons = new Map<number, string>();
   readonly #publishWindow: PublishWindow;
@@ -119,11 +160,10 @@ export class NatsBroker implements Broker, LeaseOwner {
   #serverPending = 0;
   #connected = true;
   #disconnects = 0;
-  /** Set by stopPulling() and close(): no fetch is sent any more and pull() resolves `[]`. */
-  #stopped = false;
-  #stopping: Promise<void> | undefined;
-  #closing = false;
-  #closed: Promise<void> | undefined;
+  #lifecycle: Lifecycle = { phase: "pulling" };
+  /** What {@link closed} returns; settled once shut down. */
+  readonly #closed: Promise<void | Error>;
+  #settleClosed!: (reason: Error | undefined) => void;
   #fetch: ConsumerMessages | undefined;
   #wakeRetry: (() => void) | undefined;
   #wakeConnected: (() => void) | undefined;
@@ -139,8 +179,18 @@ export class NatsBroker implements Broker, LeaseOwner {
     consumer: Consumer,
   ) {
     this.#options = options;
-    this.ackWaitMs = options.ackWaitMs;
-    this.maxDeliver = options.maxDeliver;
+    this.#leaseOwner = {
+      ackDeadlineMs: options.ackDeadlineMs,
+      maxDeliveries: options.maxDeliveries,
+      counters: this.#counters,
+      deadLetter: (msg, streamSequence, deliveries, reason) =>
+        this.#deadLetter(msg, streamSequence, deliveries, reason),
+      // A settled lease may leave room for a fetch.
+      released: () => this.#wakePumpIfRoom(),
+    };
+    this.#closed = new Promise((resolve) => {
+      this.#settleClosed = resolve;
+    });
     this.#nc = nc;
     this.#jsm = jsm;
     this.#js = js;
@@ -148,11 +198,17 @@ export class NatsBroker implements Broker, LeaseOwner {
     this.#maxInFlight = options.maxInFlight;
     this.#prefetch = Math.min(options.prefetch, options.maxInFlight);
     this.#fetchThreshold = Math.ceil(this.#prefetch / 2);
-    this.#buffer = new PrefetchBuffer();
     this.#publishWindow = new PublishWindow(options.publishWindow);
     this.#fetchFailures = new FetchFailureLog(options.logger);
     this.#statusWatch = this.#watchStatus();
     this.#pump = this.#runPump();
+    // nats.js resolves closed() (never rejects), with an Error if one closed it.
+    void nc.closed().then((error) => this.#connectionClosed(error));
+  }
+
+  /** Fetching is over: stopPulling() or close() was called, or the connection is gone. */
+  get #stopped(): boolean {
+    return this.#lifecycle.phase !== "pulling";
   }
 
   /**
@@ -191,22 +247,25 @@ export class NatsBroker implements Broker, LeaseOwner {
     if (!(data instanceof Uint8Array)) {
       throw new TypeError(`publish() data must be a Uint8Array; received ${typeof data}`);
     }
-    if (this.#closing || !(await this.#publishWindow.acquire())) {
+    const { phase } = this.#lifecycle;
+    if (phase === "lost" || phase === "closed" || !(await this.#publishWindow.acquire())) {
       throw new BrokerClosedError("publish", "nats");
     }
     try {
       await this.#js.publish(this.#options.subject, data);
-      this.counters.published++;
+      this.#counters.published++;
     } finally {
       this.#publishWindow.release();
     }
   }
 
   pull(options: PullOptions): Promise<BrokerMessage[]> {
-    validatePullOptions(options);
+    const invalid = pullOptionsError(options);
+    if (invalid !== undefined) return Promise.reject(invalid);
     const { max, expiresMs, signal } = options;
-    if (this.#stopped || signal?.aborted) return Promise.resolve([]);
-    if (this.#connected && this.#waiters.size === 0) {
+    const { phase } = this.#lifecycle;
+    if (phase === "stopped" || phase === "closed" || signal?.aborted) return Promise.resolve([]);
+    if (phase === "pulling" && this.#connected && this.#waiters.size === 0) {
       const batch = this.#take(max);
       if (batch.length > 0) return Promise.resolve(batch);
     }
@@ -230,13 +289,29 @@ export class NatsBroker implements Broker, LeaseOwner {
    * it back. Idempotent.
    */
   stopPulling(): Promise<void> {
-    this.#stopping ??= this.#stopFetching();
-    return this.#stopping;
+    const lifecycle = this.#lifecycle;
+    switch (lifecycle.phase) {
+      case "pulling": {
+        const stopping = this.#stopFetching();
+        this.#lifecycle = { phase: "stopped", stopping };
+        this.#endWaitingPulls();
+        return stopping;
+      }
+      case "lost":
+        this.#lifecycle = { ...lifecycle, phase: "closed" };
+        this.#endWaitingPulls();
+        return lifecycle.stopping;
+      default:
+        return lifecycle.stopping;
+    }
   }
 
-  async #stopFetching(): Promise<void> {
-    this.#stopped = true;
+  #endWaitingPulls(): void {
     for (const waiter of [...this.#waiters]) waiter.finish([]);
+  }
+
+  /** Runs once, from the first stopPulling(), close() or connection loss. */
+  async #stopFetching(): Promise<void> {
     this.#wakeRetry?.();
     this.#wakeConnectedPump();
     this.#wakePump();
@@ -244,7 +319,7 @@ export class NatsBroker implements Broker, LeaseOwner {
   }
 
   stats(): NatsBrokerStats {
-    const c = this.counters;
+    const c = this.#counters;
     return {
       kind: this.kind,
       published: c.published,
@@ -269,8 +344,8 @@ export class NatsBroker implements Broker, LeaseOwner {
   }
 
   /** The server's figures for the stream, the consumer and the dead letters, over this connection. */
-  serverStats(): Promise<NatsStats> {
-    return readNatsStats(this.#jsm, this.#options);
+  serverStats(): Promise<NatsServerStats> {
+    return readNatsServerStats(this.#jsm, this.#options);
   }
 
   /**
@@ -282,21 +357,72 @@ export class NatsBroker implements Broker, LeaseOwner {
    * Idempotent: a second call joins the first.
    */
   close(): Promise<void> {
-    this.#closed ??= this.#shutdown();
+    const lifecycle = this.#lifecycle;
+    if (lifecycle.phase === "closed") return lifecycle.done;
+    if (lifecycle.phase === "lost") {
+      // Shut down already: only the pulls left waiting are ended.
+      this.#lifecycle = { ...lifecycle, phase: "closed" };
+      this.#endWaitingPulls();
+      return lifecycle.done;
+    }
+    const shutDown = this.#shutDown(lifecycle, "closed", undefined);
+    this.#lifecycle = shutDown;
+    this.#endWaitingPulls();
+    return shutDown.done;
+  }
+
+  /**
+   * Settles once the broker is closed. Never rejects: resolves `undefined`
+   * after {@link close}, or, when the connection closed for good on its own
+   * (the client gave up reconnecting, e.g. the server refused its credentials),
+   * with a `BrokerError` (`MAYHEM_ERR_BROKER_CLOSED`) whose `cause` is the
+   * client's error. Then publishes reject, and pulls wait for their expiry or
+   * abort (as while disconnected: a caller looping on `pull()` does not spin)
+   * until `stopPulling()` or `close()` ends them.
+   */
+  closed(): Promise<void | Error> {
     return this.#closed;
   }
 
+  /** Calls {@link close}: `await using broker = await NatsBroker.connect(...)`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
 
-  /** Part of {@link LeaseOwner}: a settled lease may leave room for a fetch. */
-  released(): void {
-    this.#wakePumpIfRoom();
+  /** Starts the one shutdown, from `pulling` or `stopped`; `lost` is why, when the connection closed by itself. */
+  #shutDown(
+    from: Extract<Lifecycle, { phase: "pulling" | "stopped" }>,
+    phase: "lost" | "closed",
+    lost: Error | undefined,
+  ): ShutDown<"lost"> | ShutDown<"closed"> {
+    const stopping = from.phase === "stopped" ? from.stopping : this.#stopFetching();
+    // closed() settles even if a step of the shutdown failed (close() then rejects with it).
+    const done = this.#shutdown(stopping).finally(() => this.#settleClosed(lost));
+    return { phase, stopping, done };
   }
 
-  /** Part of {@link LeaseOwner}: stores a dead letter, then terminates the message. */
-  deadLetter(msg: JsMsg, streamSequence: number, deliveries: number, reason: string): void {
+  #connectionClosed(error: Error | void): void {
+    const lifecycle = this.#lifecycle;
+    if (lifecycle.phase === "lost" || lifecycle.phase === "closed") return;
+    const lost = new BrokerError(
+      ErrorCode.brokerClosed,
+      `the nats connection closed for good${error ? `: ${error.message}` : ""}`,
+      { cause: error },
+    );
+    this.#options.logger.error({ err: lost }, "nats: connection closed; the broker is closed");
+    // After stopPulling(), pulls resolve [] already: nothing to keep waiting.
+    const shutDown = this.#shutDown(
+      lifecycle,
+      lifecycle.phase === "stopped" ? "closed" : "lost",
+      lost,
+    );
+    this.#lifecycle = shutDown;
+    // Nobody awaits this shutdown: a failure in it must not become an unhandled rejection.
+    shutDown.done.catch(() => undefined);
+  }
+
+  /** Stores a dead letter, then terminates the message (for the leases, through {@link LeaseOwner}). */
+  #deadLetter(msg: JsMsg, streamSequence: number, deliveries: number, reason: string): void {
     const stored = this.#storeDeadLetter(msg, streamSequence, deliveries, reason).finally(() =>
       this.#deadLetters.delete(stored),
     );
@@ -317,7 +443,7 @@ export class NatsBroker implements Broker, LeaseOwner {
       });
     } catch (error) {
       // Not terminated: the server redelivers it and it is dead-lettered again then.
-      this.counters.deadLetterFailures++;
+      this.#counters.deadLetterFailures++;
       this.#rememberUnstored(streamSequence, reason);
       this.#options.logger.error(
         { err: error, streamSequence, reason },
@@ -326,7 +452,7 @@ export class NatsBroker implements Broker, LeaseOwner {
       return;
     }
     this.#unstoredReasons.delete(streamSequence);
-    this.counters.deadLettered++;
+    this.#counters.deadLettered++;
     this.#options.logger.warn(
       { streamSequence, deliveries, reason },
       "nats: message dead-lettered",
@@ -334,7 +460,7 @@ export class NatsBroker implements Broker, LeaseOwner {
     try {
       msg.term();
     } catch {
-      this.counters.settlementFailures++;
+      this.#counters.settlementFailures++;
     }
   }
 
@@ -394,7 +520,7 @@ export class NatsBroker implements Broker, LeaseOwner {
    * sending now. The room is what is left under both `prefetch` (buffered) and
    * `maxInFlight` (buffered plus leased and unsettled): a message is fetched
    * only when a handler can start on it soon, so none sits in the buffer while
-   * its ack wait runs out, and a fetch in flight always fits (while it is open,
+   * its ack deadline runs out, and a fetch in flight always fits (while it is open,
    * pulls only move messages from buffered to leased). A fetch is sent for half
    * the buffer's capacity or more, or for any room when a puller waits on an
    * empty buffer.
@@ -403,7 +529,7 @@ export class NatsBroker implements Broker, LeaseOwner {
     const buffered = this.#buffer.size;
     const room = Math.min(
       this.#prefetch - buffered,
-      this.#maxInFlight - buffered - this.counters.outstanding,
+      this.#maxInFlight - buffered - this.#counters.outstanding,
     );
     if (room <= 0) return 0;
     if (room >= this.#fetchThreshold) return room;
@@ -436,23 +562,24 @@ export class NatsBroker implements Broker, LeaseOwner {
   #accept(msg: JsMsg): void {
     const info = msg.info;
     this.#serverPending = info.pending;
-    if (info.deliveryCount > this.maxDeliver) {
+    const { maxDeliveries } = this.#options;
+    if (info.deliveryCount > maxDeliveries) {
       // The consumer's extra delivery (see serverMaxDeliver): the last lease expired, or
       // its dead letter could not be stored and the message was left unsettled.
       const unstored = this.#unstoredReasons.get(info.streamSequence);
-      if (unstored === undefined) this.counters.expired++;
-      this.deadLetter(
+      if (unstored === undefined) this.#counters.expired++;
+      this.#deadLetter(
         msg,
         info.streamSequence,
-        this.maxDeliver,
-        unstored ?? `ack deadline expired on delivery ${this.maxDeliver} of ${this.maxDeliver}`,
+        maxDeliveries,
+        unstored ?? `ack deadline expired on delivery ${maxDeliveries} of ${maxDeliveries}`,
       );
       return;
     }
     this.#buffer.push({
       msg,
       streamSequence: info.streamSequence,
-      deliveryCount: info.deliveryCount,
+      deliveryAttempt: info.deliveryCount,
       receivedAt: performance.now(),
     });
     if (this.#waiters.size > 0) this.#serveWaiters();
@@ -483,24 +610,31 @@ export class NatsBroker implements Broker, LeaseOwner {
 
   #lease(item: Prefetched, now: number): NatsLease | undefined {
     const age = now - item.receivedAt;
-    if (age >= this.ackWaitMs * STALE_SHARE) {
-      this.counters.expired++;
+    const { ackDeadlineMs } = this.#options;
+    if (age >= ackDeadlineMs * STALE_SHARE) {
+      this.#counters.expired++;
       return undefined;
     }
     let leasedAt = item.receivedAt;
-    if (age >= this.ackWaitMs * REFRESH_SHARE) {
+    if (age >= ackDeadlineMs * REFRESH_SHARE) {
       try {
         item.msg.working();
         leasedAt = now;
       } catch {
-        this.counters.settlementFailures++;
+        this.#counters.settlementFailures++;
       }
     }
-    const c = this.counters;
+    const c = this.#counters;
     c.outstanding++;
     c.delivered++;
-    if (item.deliveryCount > 1) c.redelivered++;
-    return new NatsLease(item.msg, item.streamSequence, item.deliveryCount, leasedAt, this);
+    if (item.deliveryAttempt > 1) c.redelivered++;
+    return new NatsLease(
+      item.msg,
+      item.streamSequence,
+      item.deliveryAttempt,
+      leasedAt,
+      this.#leaseOwner,
+    );
   }
 
   /** One warn when the connection drops and one info when it is back: never one per message. */
@@ -526,16 +660,17 @@ export class NatsBroker implements Broker, LeaseOwner {
     }
   }
 
-  async #shutdown(): Promise<void> {
-    this.#closing = true;
+  async #shutdown(stopping: Promise<void>): Promise<void> {
     this.#publishWindow.close();
     // A pull request cannot be withdrawn: the server fills it until it expires.
     // Nacking while it is open would send the messages straight back to this
     // closing instance, so the pump lets the last fetch end first (filled or
     // expired, within FETCH_EXPIRES_MS), keeping what it brings in the buffer.
-    await this.stopPulling();
+    await stopping;
     // Now hand back what was fetched but never pulled: another instance gets it at once.
-    for (const item of this.#buffer.takeAll()) this.#nakSafely(item.msg);
+    for (let item = this.#buffer.shift(); item !== undefined; item = this.#buffer.shift()) {
+      this.#nakSafely(item.msg);
+    }
     await Promise.allSettled([...this.#deadLetters]);
     await this.#drainConnection();
     await this.#statusWatch;
@@ -573,7 +708,7 @@ export class NatsBroker implements Broker, LeaseOwner {
     try {
       msg.nak();
     } catch {
-      this.counters.settlementFailures++;
+      this.#counters.settlementFailures++;
     }
   }
 

@@ -15,7 +15,7 @@ export type NatsPublisherOptions = Pick<
  * Publishes work onto the stream without consuming it (`mayhem publish`).
  * It creates the work stream if missing (and checks its subject if present),
  * but never touches the consumer: a publisher must not need to know the ack
- * wait or max deliver the consumers were started with.
+ * deadline or max deliveries the consumers were started with.
  *
  * @example
  * ```ts
@@ -25,13 +25,12 @@ export type NatsPublisherOptions = Pick<
  * ```
  */
 export class NatsPublisher {
-  /** Messages the stream has acknowledged storing. */
-  published = 0;
   readonly #nc: NatsConnection;
   readonly #js: JetStreamClient;
   readonly #subject: string;
   readonly #window: PublishWindow;
   #closed: Promise<void> | undefined;
+  #published = 0;
 
   private constructor(nc: NatsConnection, subject: string, windowSize: number) {
     this.#nc = nc;
@@ -63,10 +62,15 @@ export class NatsPublisher {
     }
     try {
       await this.#js.publish(this.#subject, data);
-      this.published++;
+      this.#published++;
     } finally {
       this.#window.release();
     }
+  }
+
+  /** Messages the stream has acknowledged storing. */
+  get published(): number {
+    return this.#published;
   }
 
   /** Publishes awaiting their server ack now. */

@@ -1,5 +1,4 @@
-import { inspect } from "node:util";
-import type { PullOptions } from "../types.js";
+import { describe, rejectRetiredOptions } from "../option-checks.js";
 
 /** The subset of a pino logger the NATS broker uses; pass a pino logger as is. */
 export interface NatsBrokerLogger {
@@ -25,14 +24,17 @@ export interface NatsBrokerOptions {
   readonly subject?: string;
   /** Durable pull consumer shared by every instance. Default `mayhem`. */
   readonly durable?: string;
-  /** Ack wait: how long a delivered message stays leased before redelivery, in ms. Default 10 000. */
-  readonly ackWaitMs?: number;
+  /**
+   * How long a delivered message stays leased before the server redelivers it,
+   * in ms: the consumer's `ack_wait`. `extendDeadline()` restarts it. Default 10 000.
+   */
+  readonly ackDeadlineMs?: number;
   /**
    * Deliveries handed to the handler. After the last one, a nack or an expired
    * lease dead-letters the message. The consumer's `max_deliver` is this plus
    * one: see the README for why. Default 5.
    */
-  readonly maxDeliver?: number;
+  readonly maxDeliveries?: number;
   /** Subject dead letters are published on. Default `mayhem.dead`. */
   readonly deadLetterSubject?: string;
   /** Stream that stores dead letters (its only subject is `deadLetterSubject`). Default `<stream>_DEAD`. */
@@ -48,7 +50,7 @@ export interface NatsBrokerOptions {
   /**
    * Most messages this instance holds at once: fetched but not yet pulled, plus
    * leased and not yet settled. The broker fetches only for the room left under
-   * it, so a fetched message never waits in the buffer, its ack wait running,
+   * it, so a fetched message never waits in the buffer, its ack deadline running,
    * for a handler slot that will not free up in time, and one instance does not
    * hoard work other instances could do. Set it to the consumer's bound on
    * concurrent handlers (the CLI passes `--max-in-flight`). Default
@@ -70,8 +72,8 @@ export interface ResolvedNatsBrokerOptions {
   readonly stream: string;
   readonly subject: string;
   readonly durable: string;
-  readonly ackWaitMs: number;
-  readonly maxDeliver: number;
+  readonly ackDeadlineMs: number;
+  readonly maxDeliveries: number;
   readonly deadLetterSubject: string;
   readonly deadLetterStream: string;
   readonly maxAckPending: number;
@@ -89,8 +91,8 @@ export const natsBrokerDefaults = Object.freeze({
   stream: "MAYHEM",
   subject: "mayhem.restart",
   durable: "mayhem",
-  ackWaitMs: 10_000,
-  maxDeliver: 5,
+  ackDeadlineMs: 10_000,
+  maxDeliveries: 5,
   deadLetterSubject: "mayhem.dead",
   maxAckPending: 10_000,
   prefetch: 256,
@@ -116,6 +118,10 @@ export function resolveNatsBrokerOptions(options: NatsBrokerOptions): ResolvedNa
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`NatsBroker options must be an object; received ${describe(options)}`);
   }
+  rejectRetiredOptions("NatsBrokerOptions", options, {
+    ackWaitMs: "ackDeadlineMs",
+    maxDeliver: "maxDeliveries",
+  });
   const servers = parseServers(options.servers);
   const stream = nameOption("stream", options.stream ?? natsBrokerDefaults.stream);
   const durable = nameOption("durable", options.durable ?? natsBrokerDefaults.durable);
@@ -171,8 +177,16 @@ export function resolveNatsBrokerOptions(options: NatsBrokerOptions): ResolvedNa
     stream,
     subject,
     durable,
-    ackWaitMs: integerOption("ackWaitMs", options.ackWaitMs ?? natsBrokerDefaults.ackWaitMs, 100),
-    maxDeliver: integerOption("maxDeliver", options.maxDeliver ?? natsBrokerDefaults.maxDeliver, 1),
+    ackDeadlineMs: integerOption(
+      "ackDeadlineMs",
+      options.ackDeadlineMs ?? natsBrokerDefaults.ackDeadlineMs,
+      100,
+    ),
+    maxDeliveries: integerOption(
+      "maxDeliveries",
+      options.maxDeliveries ?? natsBrokerDefaults.maxDeliveries,
+      1,
+    ),
     deadLetterSubject,
     deadLetterStream,
     maxAckPending,
@@ -192,28 +206,6 @@ export function resolveNatsBrokerOptions(options: NatsBrokerOptions): ResolvedNa
     name,
     logger,
   };
-}
-
-/** Checks the options of one `pull()` call; throws a TypeError naming the option and the value. */
-export function validatePullOptions(options: PullOptions): void {
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`pull() options must be an object; received ${describe(options)}`);
-  }
-  const { max, expiresMs, signal } = options;
-  if (typeof max !== "number" || !Number.isSafeInteger(max) || max < 1) {
-    throw new TypeError(`PullOptions.max must be a positive integer; received ${describe(max)}`);
-  }
-  if (
-    expiresMs !== undefined &&
-    (typeof expiresMs !== "number" || !Number.isFinite(expiresMs) || expiresMs < 0)
-  ) {
-    throw new TypeError(
-      `PullOptions.expiresMs must be a non-negative finite number of milliseconds; received ${describe(expiresMs)}`,
-    );
-  }
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw new TypeError(`PullOptions.signal must be an AbortSignal; received ${describe(signal)}`);
-  }
 }
 
 function parseServers(value: unknown): string[] {
@@ -268,9 +260,4 @@ function optionError(name: keyof NatsBrokerOptions, expected: string, value: unk
   return new TypeError(
     `NatsBrokerOptions.${name} must be ${expected}; received ${describe(value)}`,
   );
-}
-
-/** Formats a received value for an error message, short and unambiguous (strings quoted). */
-export function describe(value: unknown): string {
-  return inspect(value, { depth: 0, breakLength: Infinity });
 }

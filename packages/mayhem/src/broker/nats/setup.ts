@@ -22,8 +22,8 @@ import type { ResolvedNatsBrokerOptions } from "./options.js";
  * state, unlike the max-deliveries advisory, a core NATS message that is lost
  * when no instance is connected at that moment.
  */
-export function serverMaxDeliver(maxDeliver: number): number {
-  return maxDeliver + 1;
+export function serverMaxDeliver(maxDeliveries: number): number {
+  return maxDeliveries + 1;
 }
 
 /** Creates the work stream, the dead-letter stream and the durable consumer, or checks that they match. */
@@ -106,8 +106,8 @@ async function ensureConsumer(
   const wanted: Partial<ConsumerConfig> = {
     durable_name: options.durable,
     ack_policy: AckPolicy.Explicit,
-    ack_wait: nanos(options.ackWaitMs),
-    max_deliver: serverMaxDeliver(options.maxDeliver),
+    ack_wait: nanos(options.ackDeadlineMs),
+    max_deliver: serverMaxDeliver(options.maxDeliveries),
     max_ack_pending: options.maxAckPending,
     filter_subject: options.subject,
     deliver_policy: DeliverPolicy.All,
@@ -140,12 +140,12 @@ function checkConsumer(info: ConsumerInfo, options: ResolvedNatsBrokerOptions): 
     throw mismatch("headers_only", false, true);
   }
   const ackWaitMs = config.ack_wait === undefined ? undefined : millis(config.ack_wait);
-  if (ackWaitMs !== options.ackWaitMs) {
-    throw mismatch("ack_wait (ms)", options.ackWaitMs, ackWaitMs);
+  if (ackWaitMs !== options.ackDeadlineMs) {
+    throw mismatch("ack_wait (ms)", options.ackDeadlineMs, ackWaitMs);
   }
-  const maxDeliver = serverMaxDeliver(options.maxDeliver);
+  const maxDeliver = serverMaxDeliver(options.maxDeliveries);
   if (config.max_deliver !== maxDeliver) {
-    throw mismatch("max_deliver (maxDeliver + 1)", maxDeliver, config.max_deliver);
+    throw mismatch("max_deliver (maxDeliveries + 1)", maxDeliver, config.max_deliver);
   }
   if (config.max_ack_pending !== options.maxAckPending) {
     throw mismatch("max_ack_pending", options.maxAckPending, config.max_ack_pending);

@@ -7,8 +7,12 @@ import {
 import { connect } from "@nats-io/transport-node";
 import { natsBrokerDefaults, resolveNatsBrokerOptions } from "./options.js";
 
-/** The server's figures for Mayhem's stream, consumer and dead letters; one JSON line in `mayhem stats`. */
-export interface NatsStats {
+/**
+ * The server's figures for Mayhem's stream, consumer and dead letters; one JSON
+ * line in `mayhem stats`. Not to be confused with {@link NatsBrokerStats}, one
+ * broker's own figures (`NatsBroker.stats()`).
+ */
+export interface NatsServerStats {
   readonly stream: string;
   readonly consumer: string;
   /** Messages stored in the stream. */
@@ -28,15 +32,15 @@ export interface NatsStats {
 }
 
 /** Which stream, consumer and dead-letter stream to read; defaults as in {@link NatsBrokerOptions}. */
-export interface NatsStatsOptions {
+export interface NatsServerStatsOptions {
   readonly servers: string;
   readonly stream?: string;
   readonly durable?: string;
   readonly deadLetterStream?: string;
 }
 
-/** The names {@link readNatsStats} needs. */
-export interface NatsStatsNames {
+/** The names {@link readNatsServerStats} needs. */
+export interface NatsServerStatsNames {
   readonly stream: string;
   readonly durable: string;
   readonly deadLetterStream: string;
@@ -48,10 +52,10 @@ export interface NatsStatsNames {
  *
  * @example
  * ```ts
- * console.log(JSON.stringify(await natsStats({ servers: "nats://127.0.0.1:4222" })));
+ * console.log(JSON.stringify(await natsServerStats({ servers: "nats://127.0.0.1:4222" })));
  * ```
  */
-export async function natsStats(options: NatsStatsOptions): Promise<NatsStats> {
+export async function natsServerStats(options: NatsServerStatsOptions): Promise<NatsServerStats> {
   const resolved = resolveNatsBrokerOptions({
     servers: options.servers,
     stream: options.stream ?? natsBrokerDefaults.stream,
@@ -64,17 +68,17 @@ export async function natsStats(options: NatsStatsOptions): Promise<NatsStats> {
     reconnect: false,
   });
   try {
-    return await readNatsStats(await jetstreamManager(nc), resolved);
+    return await readNatsServerStats(await jetstreamManager(nc), resolved);
   } finally {
     await nc.close();
   }
 }
 
 /** Reads the figures over an existing JetStream manager. */
-export async function readNatsStats(
+export async function readNatsServerStats(
   jsm: JetStreamManager,
-  names: NatsStatsNames,
-): Promise<NatsStats> {
+  names: NatsServerStatsNames,
+): Promise<NatsServerStats> {
   const [stream, consumer, deadLettered] = await Promise.all([
     jsm.streams.info(names.stream),
     jsm.consumers.info(names.stream, names.durable),
