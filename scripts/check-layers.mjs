@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * Checks the folder layering of a package's `src`:
- * - an import into another folder goes through that folder's `index.ts` (its face);
+ * - an import into another folder goes through that folder's `index.ts` (its face), or the
+ *   `index.ts` of one of its sub-folders;
  * - no cycle between folders;
  * - no import from a lower layer into a higher one.
  *
@@ -154,12 +155,16 @@ function relativeImports(text) {
   return found.sort((a, b) => a.line - b.line);
 }
 
-/** The import lands on the folder's face: `<folder>/index.(js|ts)`, or the folder itself. */
+/**
+ * The import lands on the folder's face: `<folder>/index.(js|ts)`, the folder itself, or the
+ * index of a sub-folder that is a capability of its own (`broker/nats/index.ts`: a program
+ * that uses only the memory broker must not load the NATS client by importing `broker`).
+ */
 function throughIndex(srcDir, target, folder) {
   if (folder === ROOT) return true; // top-level files have no index of their own
   const inside = target.split(sep).slice(1).join("/");
   if (inside === "") return existsSync(join(srcDir, folder, "index.ts"));
-  return /^index\.(js|ts|mjs)$/.test(inside);
+  return /^([^/]+\/)*index\.(js|ts|mjs)$/.test(inside);
 }
 
 /**

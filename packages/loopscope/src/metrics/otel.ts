@@ -20,32 +20,47 @@ const METER_NAME = "loopscope";
 export function registerOpenTelemetryMetrics(meterProvider: MeterProvider): OpenTelemetryExporter {
   const meter = meterProvider.getMeter(METER_NAME);
   const n = OTEL_NAMES;
-  const seconds = (name: string, description: string) =>
-    meter.createObservableGauge(name, { description, unit: "s" });
-  const delayP50 = seconds(n.delayP50, "Event loop delay, 50th percentile over the last interval.");
-  const delayP90 = seconds(n.delayP90, "Event loop delay, 90th percentile over the last interval.");
-  const delayP99 = seconds(n.delayP99, "Event loop delay, 99th percentile over the last interval.");
-  const delayMax = seconds(n.delayMax, "Event loop delay, maximum over the last interval.");
-  const utilization = meter.createObservableGauge(n.utilization, {
-    description: "Event loop utilisation over the last interval.",
-    unit: "1",
-  });
-  const blockedCount = meter.createObservableCounter(n.blockedCount, {
-    description: "Times the event loop was blocked for at least the threshold.",
-    unit: "{block}",
-  });
-  const blockedTime = meter.createObservableCounter(n.blockedTime, {
-    description: "Time the event loop spent blocked for at least the threshold.",
-    unit: "s",
-  });
-  const tasksPending = meter.createObservableGauge(n.tasksPending, {
-    description: "loopscope tasks pending at the end of the last interval.",
-    unit: "{task}",
-  });
-  const eventsDropped = meter.createObservableCounter(n.eventsDropped, {
-    description: "loopscope diagnostic events dropped by bounded queues.",
-    unit: "{event}",
-  });
+  const gauge = (name: string, description: string, unit: string) =>
+    meter.createObservableGauge(name, { description, unit });
+  const counter = (name: string, description: string, unit: string) =>
+    meter.createObservableCounter(name, { description, unit });
+  const delayP50 = gauge(
+    n.delayP50,
+    "Event loop delay, 50th percentile over the last interval.",
+    "s",
+  );
+  const delayP90 = gauge(
+    n.delayP90,
+    "Event loop delay, 90th percentile over the last interval.",
+    "s",
+  );
+  const delayP99 = gauge(
+    n.delayP99,
+    "Event loop delay, 99th percentile over the last interval.",
+    "s",
+  );
+  const delayMax = gauge(n.delayMax, "Event loop delay, maximum over the last interval.", "s");
+  const utilization = gauge(n.utilization, "Event loop utilisation over the last interval.", "1");
+  const blockedCount = counter(
+    n.blockedCount,
+    "Times the event loop was blocked for at least the threshold.",
+    "{block}",
+  );
+  const blockedTime = counter(
+    n.blockedTime,
+    "Time the event loop spent blocked for at least the threshold.",
+    "s",
+  );
+  const tasksPending = gauge(
+    n.tasksPending,
+    "loopscope tasks pending at the end of the last interval.",
+    "{task}",
+  );
+  const eventsDropped = counter(
+    n.eventsDropped,
+    "loopscope diagnostic events dropped by bounded queues.",
+    "{event}",
+  );
   const observables: Observable[] = [
     delayP50,
     delayP90,
