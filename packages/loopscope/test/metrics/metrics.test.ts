@@ -20,10 +20,16 @@ function busy(ms: number): void {
   while (Date.now() < end);
 }
 
-/** Block the loop once and wait until the watchdog has counted it (event order, not timing). */
+/**
+ * Block the loop once, then wait until the delay monitor has ticked after it (its timer
+ * runs every 25 ms: the block is in the histogram only from that tick on) and the
+ * watchdog has counted it. Under load the watchdog may count the block before the loop
+ * turns, so its count alone does not say the histogram has it.
+ */
 async function blockOnce(ms: number): Promise<void> {
   const before = loopBlockedStats().count;
   busy(ms);
+  await sleep(30);
   while (loopBlockedStats().count === before) await sleep(5);
 }
 
