@@ -78,6 +78,11 @@ export function bindServiceToProcess(options: ProcessBindingOptions): ProcessBin
     },
   });
   for (const signal of signals) process.on(signal, onSignal);
+  void service.brokerLost.then((error) => {
+    if (shuttingDown || !bound) return;
+    log.error({ err: error }, `The broker closed by itself (${error.message}); shutting down`);
+    begin("broker lost", EXIT_AFTER_CRASH);
+  });
 
   function unbind(): void {
     if (!bound) return;

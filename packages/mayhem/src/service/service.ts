@@ -63,7 +63,15 @@ export interface ServiceHandle {
   shutdown(reason: string): Promise<ShutdownResult>;
   /** Resolves with the result once a shutdown has finished. */
   readonly closed: Promise<ShutdownResult>;
+  /**
+   * Resolves with the broker's error if the broker closes by itself while the service
+   * runs (a NATS connection lost for good): nothing more can be pulled, so the process
+   * binding shuts down and exits non-zero. Never settles otherwise.
+   */
+  readonly brokerLost: Promise<Error>;
 }
+
+const NEVER: Promise<never> = new Promise(() => {});
 
 const MALFORMED: Promise<DeliveryOutcome> = Promise.resolve("malformed");
 
@@ -215,6 +223,10 @@ export function runService(
     return result;
   }
 
+  const brokerLost = broker
+    .closed()
+    .then((outcome) => (outcome instanceof Error && closing === undefined ? outcome : NEVER));
+
   return {
     stats: () => stats.snapshot(),
     get inFlight() {
@@ -226,5 +238,6 @@ export function runService(
       return closing;
     },
     closed,
+    brokerLost,
   };
 }

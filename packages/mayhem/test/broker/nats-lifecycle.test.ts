@@ -4,8 +4,7 @@
  * on the same port refusing the client's credentials, so the client gives up).
  */
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
+import type { ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,9 +14,10 @@ import { NatsBroker } from "../../src/broker/nats/index.js";
 import { ErrorCode } from "../../src/errors/index.js";
 import {
   NatsServer,
-  findNatsServer,
   freePort,
+  launchNatsServer,
   natsServerAvailable,
+  terminate,
 } from "../helpers/nats-server.js";
 import { encode, isolatedNames, pullCount } from "./nats-fixtures.js";
 
@@ -29,29 +29,6 @@ async function settled(promise: Promise<unknown>): Promise<boolean> {
   void promise.then(() => (done = true));
   await new Promise((resolve) => setTimeout(resolve, 50));
   return done;
-}
-
-/** A nats-server with `args`, once it says it is ready (nats-server logs to stderr). */
-async function launch(port: number, args: string[]): Promise<ChildProcess> {
-  const child = spawn(findNatsServer()!, ["-a", "127.0.0.1", "-p", String(port), ...args], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let log = "";
-  await new Promise<void>((resolve, reject) => {
-    child.stderr.on("data", (chunk: Buffer) => {
-      log += chunk.toString();
-      if (log.includes("Server is ready")) resolve();
-    });
-    child.once("exit", (code) => reject(new Error(`nats-server exited (${code}): ${log}`)));
-  });
-  return child;
-}
-
-async function terminate(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, "exit");
-  child.kill("SIGKILL");
-  await exited;
 }
 
 describe(
@@ -94,7 +71,7 @@ describe(
     it("a connection lost for good: closed() resolves with a BrokerError, publishes reject, pulls wait until close()", async () => {
       const port = await freePort();
       const store = await mkdtemp(join(tmpdir(), "mayhem-nats-lost-"));
-      let open = await launch(port, ["-js", "-sd", store]);
+      let open = await launchNatsServer(port, ["-js", "-sd", store]);
       try {
         const broker = await NatsBroker.connect({
           servers: `nats://127.0.0.1:${port}`,
@@ -105,7 +82,7 @@ describe(
           const waiting = broker.pull({ max: 1 }); // no expiry: only closing ends it
           await terminate(open);
           // Back on the same port, but refusing this client: it gives up reconnecting.
-          open = await launch(port, ["--user", "someone", "--pass", "else"]);
+          open = await launchNatsServer(port, ["--user", "someone", "--pass", "else"]);
           const reason = await broker.closed();
           assert.ok(reason instanceof BrokerError, `closed() resolved with ${String(reason)}`);
           assert.equal(reason.code, ErrorCode.brokerClosed);

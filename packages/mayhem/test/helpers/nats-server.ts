@@ -8,6 +8,7 @@
  * client and give it back with its streams and consumers intact.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
 import { accessSync, constants as fsConstants } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { connect as tcpConnect, createServer } from "node:net";
@@ -218,4 +219,30 @@ async function greets(port: number): Promise<boolean> {
     socket.once("error", () => finish(false));
     socket.once("data", (chunk) => finish(chunk.toString().startsWith("INFO")));
   });
+}
+
+/**
+ * A bare nats-server on `port` with `args` (e.g. credentials it demands, to make a client
+ * give up for good), once it says it is ready (nats-server logs to stderr).
+ */
+export async function launchNatsServer(port: number, args: string[]): Promise<ChildProcess> {
+  const child = spawn(findNatsServer()!, ["-a", "127.0.0.1", "-p", String(port), ...args], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let log = "";
+  await new Promise<void>((resolve, reject) => {
+    child.stderr.on("data", (chunk: Buffer) => {
+      log += chunk.toString();
+      if (log.includes("Server is ready")) resolve();
+    });
+    child.once("exit", (code) => reject(new Error(`nats-server exited (${code}): ${log}`)));
+  });
+  return child;
+}
+
+export async function terminate(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, "exit");
+  child.kill("SIGKILL");
+  await exited;
 }

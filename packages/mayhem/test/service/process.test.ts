@@ -29,6 +29,10 @@ function addedListener(
 /** A service whose shutdown finishes when the test says so. */
 function controllableService() {
   const reasons: string[] = [];
+  let loseBroker: (error: Error) => void = () => {};
+  const brokerLost = new Promise<Error>((r) => {
+    loseBroker = r;
+  });
   let finish: (result: ShutdownResult) => void = () => {};
   const finished = new Promise<ShutdownResult>((r) => {
     finish = r;
@@ -42,6 +46,7 @@ function controllableService() {
       return finished;
     },
     closed: finished,
+    brokerLost,
   };
   const result = (error?: unknown): ShutdownResult => ({
     reason: reasons[0] ?? "",
@@ -49,7 +54,12 @@ function controllableService() {
     error,
     stats: new ServiceStats().snapshot(),
   });
-  return { service, reasons, finish: (error?: unknown) => finish(result(error)) };
+  return {
+    service,
+    reasons,
+    loseBroker,
+    finish: (error?: unknown) => finish(result(error)),
+  };
 }
 
 describe("process binding", () => {
@@ -98,6 +108,26 @@ describe("process binding", () => {
     });
     addedListener("unhandledRejection", rejectionListeners)(new Error("boom"), Promise.resolve());
     assert.deepEqual(reasons, ["unhandled error"]);
+    finish();
+    assert.equal(await binding.done, 1);
+    assert.deepEqual(listenerCounts(), before);
+    binding.unbind();
+    process.exitCode = 0;
+  });
+
+  it("shuts down when the broker closes by itself, and exits 1 after it", async () => {
+    const before = listenerCounts();
+    const { service, reasons, loseBroker, finish } = controllableService();
+    const binding = bindServiceToProcess({
+      service,
+      log: silentLogger(),
+      deadlineMs: 60_000,
+      exit: () => assert.fail("must not exit at once"),
+    });
+    assert.deepEqual(reasons, [], "nothing happens while the broker is up");
+    loseBroker(new Error("connection lost for good"));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(reasons, ["broker lost"]);
     finish();
     assert.equal(await binding.done, 1);
     assert.deepEqual(listenerCounts(), before);
