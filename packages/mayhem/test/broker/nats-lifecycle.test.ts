@@ -4,7 +4,6 @@
  * on the same port refusing the client's credentials, so the client gives up).
  */
 import assert from "node:assert/strict";
-import type { ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
