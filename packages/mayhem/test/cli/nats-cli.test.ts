@@ -46,7 +46,11 @@ describe("mayhem CLI: NATS options (built)", { timeout: 30_000 }, () => {
   it("an unreachable server exits 1 with a message naming it, not a stack", async () => {
     for (const args of [["run"], ["publish", "--count", "1"], ["stats"]]) {
       const result = await runCli([...args, "--broker", nowhere]);
-      assert.equal(result.code, 1, `${args.join(" ")}: ${result.stderr}`);
+      assert.equal(
+        result.code,
+        1,
+        `${args.join(" ")}: signal ${result.signal}, stderr: ${result.stderr}, stdout: ${result.stdout}`,
+      );
       assert.ok(result.stderr.includes(nowhere), result.stderr);
       assert.match(result.stderr, /nats-server -js/);
       assert.doesNotMatch(result.stderr, /\n\s+at /, "no stack trace");

@@ -153,7 +153,12 @@ function tail(proc: MayhemProcess): string {
 export async function runCli(
   args: string[],
   env: NodeJS.ProcessEnv = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
+): Promise<{
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}> {
   const child = spawn(process.execPath, [CLI, ...args], {
     env: childEnv(env),
     stdio: ["ignore", "pipe", "pipe"],
@@ -162,8 +167,8 @@ export async function runCli(
   let stderr = "";
   child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
   child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
-  const [code] = (await once(child, "close")) as [number | null];
-  return { code, stdout, stderr };
+  const [code, signal] = (await once(child, "close")) as [number | null, NodeJS.Signals | null];
+  return { code, signal, stdout, stderr };
 }
 
 /** Sends `signal` and waits for the exit. */
