@@ -23,50 +23,51 @@ const mayhem = join(root, "packages/mayhem/dist/cli/main.js");
 const loopscopeCli = join(root, "packages/loopscope/bin/loopscope.mjs");
 const DOCS = ["README.md", "docs", "packages"];
 
+/** A sample from one of the example programs under docs/examples/, run with the preload. */
+function example(name, file, take, env = {}) {
+  return { name, env, program: ["--import", "loopscope/register", `docs/examples/${file}`], take };
+}
+
 /**
  * The runs: each one starts a program (Mayhem unless `program` says otherwise), waits, and
  * takes what the docs show: a task dump, loopscope's reports on stderr, or an event.
  */
 const SAMPLES = [
-  {
-    name: "watchdog-busy",
-    program: ["--import", "loopscope/register", "docs/examples/blocking.mjs"],
-    take: { reports: /^loopscope: event loop blocked for/, including: "busyLoop", count: 1 },
-  },
-  {
-    name: "watchdog-native",
-    program: ["--import", "loopscope/register", "docs/examples/blocking.mjs"],
-    take: { reports: /^loopscope: event loop blocked for/, including: "deriveKey", count: 1 },
-  },
-  {
-    name: "watchdog-busy-event",
-    program: ["--import", "loopscope/register", "docs/examples/blocking.mjs"],
-    take: { event: "loop-blocked", framesKept: 2 },
-  },
-  {
-    name: "debug-rejection",
-    env: { LOOPSCOPE_DEBUG: "1" },
-    program: ["--import", "loopscope/register", "docs/examples/rejection.mjs"],
-    take: { reports: /^loopscope: unhandled rejection/, count: 1 },
-  },
-  {
-    name: "debug-task-failure",
-    env: { LOOPSCOPE_DEBUG: "1" },
-    program: ["--import", "loopscope/register", "docs/examples/task-failure.mjs"],
-    take: { reports: /nobody retrieved its exception/, count: 1 },
-  },
-  {
-    name: "debug-blocking-calls",
-    env: { LOOPSCOPE_DEBUG: "1" },
-    program: ["--import", "loopscope/register", "docs/examples/blocking-calls.mjs"],
-    take: { reports: /^loopscope: blocking call/, count: 2 },
-  },
-  {
-    name: "debug-slow-task",
-    env: { LOOPSCOPE_DEBUG: "1" },
-    program: ["--import", "loopscope/register", "docs/examples/slow-task.mjs"],
-    take: { reports: /^loopscope: event loop blocked for \S+ ms in task/, count: 1 },
-  },
+  example("watchdog-busy", "blocking.mjs", {
+    reports: /^loopscope: event loop blocked for/,
+    including: "busyLoop",
+    count: 1,
+  }),
+  example("watchdog-native", "blocking.mjs", {
+    reports: /^loopscope: event loop blocked for/,
+    including: "deriveKey",
+    count: 1,
+  }),
+  example("watchdog-busy-event", "blocking.mjs", { event: "loop-blocked", framesKept: 2 }),
+  example(
+    "debug-rejection",
+    "rejection.mjs",
+    { reports: /^loopscope: unhandled rejection/, count: 1 },
+    { LOOPSCOPE_DEBUG: "1" },
+  ),
+  example(
+    "debug-task-failure",
+    "task-failure.mjs",
+    { reports: /nobody retrieved its exception/, count: 1 },
+    { LOOPSCOPE_DEBUG: "1" },
+  ),
+  example(
+    "debug-blocking-calls",
+    "blocking-calls.mjs",
+    { reports: /^loopscope: blocking call/, count: 2 },
+    { LOOPSCOPE_DEBUG: "1" },
+  ),
+  example(
+    "debug-slow-task",
+    "slow-task.mjs",
+    { reports: /^loopscope: event loop blocked for \S+ ms in task/, count: 1 },
+    { LOOPSCOPE_DEBUG: "1" },
+  ),
   {
     name: "mayhem-production-dump",
     env: {},

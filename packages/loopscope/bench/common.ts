@@ -1,4 +1,5 @@
 /** Helpers the benches share: arguments, a clean child environment, medians. */
+export { environmentWithoutLoopscope } from "../../../scripts/child-env.mjs";
 
 /**
  * `--name N` from the command line: a positive integer, or `fallback` when absent. A bad
@@ -14,15 +15,6 @@ export function positiveIntegerArgument(name: string, fallback: number): number 
     );
   }
   return value;
-}
-
-/** This process's environment without LOOPSCOPE_* and NODE_OPTIONS: a child's clean slate. */
-export function environmentWithoutLoopscope(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!key.startsWith("LOOPSCOPE_") && key !== "NODE_OPTIONS") env[key] = value;
-  }
-  return env;
 }
 
 /** The median; for an even count, the mean of the middle two. */

@@ -9,21 +9,19 @@ import { writeSync } from "node:fs";
 import { isMainThread } from "node:worker_threads";
 import { LoopscopeConfigError, configFromEnv } from "./config/index.js";
 import { start } from "./lifecycle/index.js";
-import { MissingPackageError, checkExporterPackages } from "./metrics/index.js";
+import { MissingPackageError } from "./metrics/index.js";
 
 /** Node's exit code for invalid command-line arguments. */
 const EXIT_INVALID_ARGUMENTS = 9;
 
 // Workers inherit `--import`: loopscope watches the main thread, once.
 if (isMainThread) {
-  let config;
   try {
-    config = configFromEnv();
-    checkExporterPackages(config);
+    // start() checks the exporters' packages before it turns anything on.
+    start(configFromEnv());
   } catch (err) {
     if (!(err instanceof LoopscopeConfigError || err instanceof MissingPackageError)) throw err;
     writeSync(2, `loopscope: ${err.message}\n`);
     process.exit(EXIT_INVALID_ARGUMENTS);
   }
-  start(config);
 }

@@ -7,6 +7,7 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
+export { environmentWithoutLoopscope } from "../../../scripts/child-env.mjs";
 export { median, round } from "../src/bench/index.js";
 
 /** This package's folder, where `loopscope` resolves to the workspace package. */
@@ -28,15 +29,6 @@ export function positiveInteger(name: string, raw: string): number {
     throw new TypeError(`--${name} must be an integer >= 1, got ${JSON.stringify(raw)}`);
   }
   return value;
-}
-
-/** This process's environment without LOOPSCOPE_* and NODE_OPTIONS: a child's clean slate. */
-export function environmentWithoutLoopscope(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!key.startsWith("LOOPSCOPE_") && key !== "NODE_OPTIONS") env[key] = value;
-  }
-  return env;
 }
 
 /**

@@ -1,21 +1,8 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { privateRuntimeDir } from "../../../../scripts/child-env.mjs";
 
-let runtimeDir: string | undefined;
-
-/**
- * An XDG_RUNTIME_DIR of this test file's own (created on first use, removed at exit):
- * loopscope in the children keeps its rendezvous directory (`<it>/loopscope`, marker and
- * dump files) there, not in this user's real one.
- */
+/** This test file's own XDG_RUNTIME_DIR for the children it starts (see privateRuntimeDir). */
 export function testRuntimeDir(): string {
-  if (runtimeDir === undefined) {
-    const dir = mkdtempSync(join(tmpdir(), "mayhem-runtime-"));
-    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
-    runtimeDir = dir;
-  }
-  return runtimeDir;
+  return privateRuntimeDir("mayhem");
 }
 
 /**
