@@ -33,6 +33,32 @@ function taskNamed(name: string): TaskSnapshot {
   return found;
 }
 
+const awaitSkipped = (): number => snapshotTasks().sampling?.awaitSkipped ?? 0;
+
+/**
+ * Runs `scenario` (which spawns a task named `name` and lets it reach its await) and returns
+ * that task. Debug mode samples await captures when a burst drains its budget, and the dump
+ * counts what it skipped; a burst of the process's own (tsx's, under load) can land inside a
+ * test. So when this task has no await and the dump counted a skipped capture meanwhile, the
+ * scenario runs again, once the budget has refilled. A missing await that nothing counted
+ * as skipped is returned as it is, and fails the test.
+ */
+async function waitingTask(
+  name: string,
+  scenario: (name: string) => Promise<void>,
+): Promise<TaskSnapshot> {
+  for (let attempt = 1; ; attempt++) {
+    const skippedBefore = awaitSkipped();
+    const taskName = attempt === 1 ? name : `${name} (attempt ${attempt})`;
+    await scenario(taskName);
+    const task = taskNamed(taskName);
+    if (task.awaiting !== undefined || awaitSkipped() === skippedBefore || attempt === 3) {
+      return task;
+    }
+    await sleep(110);
+  }
+}
+
 describe("debug-mode dump: the await line and what is awaited", () => {
   const cancel = new AbortController();
   let server: Server;
@@ -62,9 +88,10 @@ describe("debug-mode dump: the await line and what is awaited", () => {
     async function waitABit(signal: AbortSignal): Promise<void> {
       await sleep(60_000, undefined, { signal }); // AWAIT-TIMER
     }
-    spawn("timer task", () => waitABit(cancel.signal).catch(() => undefined));
-    await settle();
-    const task = taskNamed("timer task");
+    const task = await waitingTask("timer task", async (name) => {
+      spawn(name, () => waitABit(cancel.signal).catch(() => undefined));
+      await settle();
+    });
     assert.equal(task.awaiting?.what, "timer 60000 ms");
     assert.equal(task.awaiting?.kind, "timer");
     assert.equal(task.awaiting?.at[0]?.file, thisFile);
@@ -74,20 +101,21 @@ describe("debug-mode dump: the await line and what is awaited", () => {
 
   it("a socket read: a real local TCP connection that never receives data", async () => {
     const port = (server.address() as { port: number }).port;
-    spawn("socket task", async () => {
-      const socket = connect(port, "127.0.0.1");
-      cancel.signal.addEventListener("abort", () => socket.destroy());
-      await once(socket, "connect");
-      try {
-        for await (const chunk of socket) return chunk as Buffer; // AWAIT-SOCKET
-      } catch {
+    const task = await waitingTask("socket task", async (name) => {
+      spawn(name, async () => {
+        const socket = connect(port, "127.0.0.1");
+        cancel.signal.addEventListener("abort", () => socket.destroy());
+        await once(socket, "connect");
+        try {
+          for await (const chunk of socket) return chunk as Buffer; // AWAIT-SOCKET
+        } catch {
+          return undefined;
+        }
         return undefined;
-      }
-      return undefined;
+      });
+      await once(server, "connection");
+      await settle();
     });
-    await once(server, "connection");
-    await settle();
-    const task = taskNamed("socket task");
     assert.match(task.awaiting?.what ?? "", /socket or stream read/);
     assert.equal(task.awaiting?.kind, "stream");
     const userFrame = task.awaiting?.at.find((f) => f.file === thisFile);
@@ -95,14 +123,16 @@ describe("debug-mode dump: the await line and what is awaited", () => {
   });
 
   it("a file read", async () => {
-    spawn("file task", async () => {
-      // A small file: Node 22+ reads a large one in 512 KiB chunks, thousands of promises
-      // that would drain debug mode's capture budget before the tests below.
-      const data = await readFile(thisFile); // AWAIT-FILE
-      return data.length;
-    });
     // Right after the call the read is in flight: no loop turn needed.
-    const task = taskNamed("file task");
+    const task = await waitingTask("file task", (name) => {
+      spawn(name, async () => {
+        // A small file: Node 22+ reads a large one in 512 KiB chunks, thousands of promises
+        // that would drain debug mode's capture budget before the tests below.
+        const data = await readFile(thisFile); // AWAIT-FILE
+        return data.length;
+      });
+      return Promise.resolve();
+    });
     assert.match(task.awaiting?.what ?? "", /^file operation/);
     assert.equal(task.awaiting?.kind, "file");
     assert.equal(
@@ -113,23 +143,25 @@ describe("debug-mode dump: the await line and what is awaited", () => {
 
   it("another task, named with its id", async () => {
     const never = spawn("never settles", () => new Promise<void>(() => undefined));
-    spawn("waits on task", async () => {
-      await never.promise; // AWAIT-TASK
+    const task = await waitingTask("waits on task", async (name) => {
+      spawn(name, async () => {
+        await never.promise; // AWAIT-TASK
+      });
+      await settle();
     });
-    await settle();
-    const task = taskNamed("waits on task");
     assert.equal(task.awaiting?.what, `task ${never.id} "never settles"`);
     assert.equal(task.awaiting?.kind, "task");
     assert.equal(task.awaiting?.at[0]?.line, await lineOf("AWAIT-TASK"));
   });
 
   it("a never-settled promise, named by where it was created", async () => {
-    spawn("waits on promise", async () => {
-      const forever = new Promise<void>(() => undefined); // CREATE-PROMISE
-      await forever; // AWAIT-PROMISE
+    const task = await waitingTask("waits on promise", async (name) => {
+      spawn(name, async () => {
+        const forever = new Promise<void>(() => undefined); // CREATE-PROMISE
+        await forever; // AWAIT-PROMISE
+      });
+      await settle();
     });
-    await settle();
-    const task = taskNamed("waits on promise");
     // Shortened as the frames are: relative to the current directory when inside it.
     const cwd = process.cwd() + sep;
     const shown = thisFile.startsWith(cwd) ? `.${sep}${thisFile.slice(cwd.length)}` : thisFile;

@@ -189,8 +189,10 @@ describe("watchdog: the stack of whatever blocks the loop", () => {
       assert.deepEqual(event.stack, []);
       assert.match(event.note ?? "", /inspector is open/);
     }
+    // The fixture's 300 ms loop is timed by Date.now(), the report by the heartbeat's own
+    // clock: it can read a fraction of a millisecond under 300.
     assert.ok(
-      run.events.some((event) => event.durationMs >= 300),
+      run.events.some((event) => event.durationMs >= 295),
       JSON.stringify(run.events),
     );
     assert.equal(run.stderr.match(/LOOPSCOPE_WARN_NO_STACKS/g)?.length, 1, run.stderr);
