@@ -304,6 +304,8 @@ function commandList() {
   return 0;
 }
 
+/** Lines of the spec reporter's failure details repeated in the summary, per Node line. */
+const FAILURE_LINES_KEPT = 150;
 /** node:test's spec reporter closes each run with lines like `ℹ pass 212`. */
 const SUMMARY_LINE =
   /^ℹ (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) (\d+(?:\.\d+)?)\s*$/;
@@ -342,9 +344,17 @@ function runNpmTest(node, npmCli, logFile, workspaces) {
   return new Promise((resolve) => {
     const log = fs.createWriteStream(logFile);
     const counts = new Map();
+    const failures = [];
+    let inFailures = false;
     let current;
     const parse = (line) => {
       line = line.replace(ANSI, "");
+      // The spec reporter's closing "✖ failing tests:" section, kept (bounded) so the
+      // summary at the end of the output can repeat it where a reader of the tail sees it.
+      // It follows the counts, and ends where npm says the script failed.
+      if (/^✖ failing tests:/.test(line)) inFailures = true;
+      else if (/^npm (error|ERR!)/.test(line) || NPM_BANNER.test(line)) inFailures = false;
+      if (inFailures && failures.length < FAILURE_LINES_KEPT) failures.push(line);
       const banner = NPM_BANNER.exec(line);
       if (banner) {
         current = banner[2] === "test" && workspaces.includes(banner[1]) ? banner[1] : undefined;
@@ -411,7 +421,15 @@ function runNpmTest(node, npmCli, logFile, workspaces) {
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
       log.end();
-      resolve({ code, signal, timedOut, interrupted, counts, ms: Date.now() - started });
+      resolve({
+        code,
+        signal,
+        timedOut,
+        interrupted,
+        counts,
+        failures,
+        ms: Date.now() - started,
+      });
     });
   });
 }
@@ -559,7 +577,7 @@ async function commandTest(args) {
     totalFail += d.fail;
     const line = `${label}: ${d.ok ? "PASS" : "FAIL"}  ${d.text}`;
     console.log(`${bar} ${line} ${bar}`);
-    summaries.push({ ok: d.ok, line });
+    summaries.push({ ok: d.ok, line, failures: result.failures });
     if (result.interrupted) {
       interrupted = result.interrupted;
       break;
@@ -567,7 +585,11 @@ async function commandTest(args) {
   }
 
   const failedLines = summaries.filter((s) => !s.ok).length;
+  const details = summaries
+    .filter((s) => s.failures?.length)
+    .flatMap((s) => ["", `node-matrix: failures of ${s.line.split(":")[0]}:`, ...s.failures]);
   const lines = [
+    ...details,
     "",
     `node-matrix summary (logs in ${logDir}):`,
     ...summaries.map((s) => s.line),
@@ -578,7 +600,10 @@ async function commandTest(args) {
     lines.push(`node-matrix: ${failedLines} of ${majors.length} Node lines failed`);
   else lines.push(`node-matrix: all ${majors.length} Node lines passed`);
   lines.push(`${totalPass} passed, ${totalFail} failed`);
-  await fsp.writeFile(path.join(logDir, "summary.txt"), lines.slice(1).join("\n") + "\n");
+  await fsp.writeFile(
+    path.join(logDir, "summary.txt"),
+    lines.slice(details.length + 1).join("\n") + "\n",
+  );
   console.log(lines.join("\n"));
   if (interrupted) return 130;
   return failedLines || summaries.length < majors.length ? 1 : 0;

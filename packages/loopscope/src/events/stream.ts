@@ -72,15 +72,15 @@ export function emit(event: LoopscopeEvent): void {
   else scheduleDrain();
 }
 
-/**
- * Subscribe to every event in this process, synchronously as it is emitted.
- * Returns the function that unsubscribes.
- */
 /** Whether events are printed on stderr now (the preload and `start()` turn it on). */
 export function printsToStderr(): boolean {
   return toStderr;
 }
 
+/**
+ * Subscribe to every event in this process, synchronously as it is emitted.
+ * Returns the function that unsubscribes.
+ */
 export function onEvent(listener: (event: LoopscopeEvent) => void): () => void {
   if (typeof listener !== "function") {
     throw new TypeError(`onEvent: listener must be a function, got ${typeof listener}`);
