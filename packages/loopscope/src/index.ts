@@ -43,6 +43,10 @@ export {
 } from "./metrics/index.js";
 export type { MetricsOptions, LoopMetrics, LoopMetricsSample } from "./metrics/index.js";
 
+// The inspector: a live dashboard and its protocol, served from a worker thread.
+export { startInspector, InspectorError } from "./inspector/index.js";
+export type { Inspector, InspectorOptions } from "./inspector/index.js";
+
 // Events: subscribing to them and to the events file.
 export { onEvent, eventStats, configureEvents, flushEvents } from "./events/index.js";
 export type { EventStreamOptions, EventStats } from "./events/index.js";
@@ -75,4 +79,21 @@ export type {
   DumpSampling,
   TaskNeverResumesEvent,
   ErrorInfo,
+  TaskQuery,
+  TaskQueryAnswer,
+  TaskGroupSummary,
+  TaskDetailAnswer,
+  FinishedTask,
+  FinishedTasksAnswer,
+  RecentEventsAnswer,
+  LoopSample,
+  LoopSamplesAnswer,
+  InspectorStatus,
+  BlockedNow,
+  Freshness,
+  CancelAnswer,
+  ErrorAnswer,
+  LiveMessage,
+  LiveRequest,
+  InspectorAddress,
 } from "./protocol/index.js";

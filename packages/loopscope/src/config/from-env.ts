@@ -17,6 +17,12 @@ export interface LoopscopeConfig {
   prometheus?: { host: string; port: number };
   /** Metrics interval in milliseconds (`LOOPSCOPE_METRICS_INTERVAL_MS`, default 10000). */
   metricsIntervalMs: number;
+  /** Serve the inspector (`LOOPSCOPE_INSPECT=[host:]port`; port 0: a free one; host 127.0.0.1 unless given). */
+  inspect?: { host: string; port: number };
+  /** The inspector's token (`LOOPSCOPE_TOKEN`); random per start when not given. */
+  inspectToken?: string;
+  /** Allow the inspector's control actions, such as cancelling a task (`LOOPSCOPE_INSPECT_CONTROL=1`). */
+  inspectControl?: boolean;
 }
 
 /** Defaults, as `configFromEnv({})` returns them. */
@@ -40,6 +46,9 @@ const DEFAULT_STATSD_PREFIX = "loopscope.";
  * | `LOOPSCOPE_STATSD_PREFIX` | string | `loopscope.` |
  * | `LOOPSCOPE_PROMETHEUS` | `host:port`, loopback host unless `LOOPSCOPE_PROMETHEUS_ALLOW_REMOTE=1` | none |
  * | `LOOPSCOPE_METRICS_INTERVAL_MS` | positive integer | `10000` |
+ * | `LOOPSCOPE_INSPECT` | `[host:]port` (port 0: a free one), host `127.0.0.1` unless given | none |
+ * | `LOOPSCOPE_TOKEN` | the inspector's token: 16 to 256 of `A-Z a-z 0-9 . _ ~ -` | random |
+ * | `LOOPSCOPE_INSPECT_CONTROL` | `1`/`0`/`true`/`false`: allow cancelling tasks from the inspector | `0` |
  *
  * An empty variable counts as unset.
  *
@@ -78,7 +87,45 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): LoopscopeCo
     }
     config.prometheus = prometheus;
   }
+  const inspect = readInspectAddress(env, "LOOPSCOPE_INSPECT");
+  if (inspect !== undefined) config.inspect = inspect;
+  const token = read(env, "LOOPSCOPE_TOKEN");
+  if (token !== undefined) {
+    if (!TOKEN_PATTERN.test(token)) {
+      throw new LoopscopeConfigError(
+        "LOOPSCOPE_TOKEN",
+        "(hidden)",
+        "16 to 256 characters of A-Z, a-z, 0-9, '.', '_', '~' and '-'",
+      );
+    }
+    config.inspectToken = token;
+  }
+  const control = readBoolean(env, "LOOPSCOPE_INSPECT_CONTROL");
+  if (control !== undefined) config.inspectControl = control;
   return config;
+}
+
+/** What a token may be: it travels in a cookie, a header and a URL, unescaped. */
+export const TOKEN_PATTERN = /^[A-Za-z0-9._~-]{16,256}$/;
+
+/** `port`, `host:port` or `[ipv6]:port`; port 0 to 65535; the host defaults to 127.0.0.1. */
+function readInspectAddress(
+  env: NodeJS.ProcessEnv,
+  name: string,
+): { host: string; port: number } | undefined {
+  const value = read(env, name);
+  if (value === undefined) return undefined;
+  const match = /^(?:(?:\[([^\]]+)\]|([^:[\]]+)):)?(\d+)$/.exec(value.trim());
+  const host = match?.[1] ?? match?.[2] ?? "127.0.0.1";
+  const port = Number(match?.[3]);
+  if (match === null || !Number.isInteger(port) || port > 65_535) {
+    throw new LoopscopeConfigError(
+      name,
+      value,
+      "[host:]port with a port from 0 (any free one) to 65535",
+    );
+  }
+  return { host, port };
 }
 
 function read(env: NodeJS.ProcessEnv, name: string): string | undefined {
@@ -158,7 +205,8 @@ function readHostPort(
   return { host, port };
 }
 
-function isLoopback(host: string): boolean {
+/** Whether `host` names this machine's loopback interface only. */
+export function isLoopback(host: string): boolean {
   if (host === "localhost") return true;
   if (isIP(host) === 4) return host.startsWith("127.");
   if (isIP(host) === 6) return host === "::1";

@@ -29,6 +29,18 @@ export function onMarkerPath(
 }
 
 /**
+ * `<pid>.inspect.json` in the rendezvous directory: the inspector's address and token
+ * (`InspectorAddress`), mode 0600, present while process `pid` serves the inspector, so
+ * `loopscope` commands of the same user find it and nobody else can read the token.
+ */
+export function inspectFilePath(
+  pid: number = process.pid,
+  dir: string = rendezvousDir(rendezvousOwnerOf(pid)),
+): string {
+  return join(dir, `${pid}.inspect.json`);
+}
+
+/**
  * Write `content` to `path` atomically: a reader sees the old file or the whole new one.
  * The temporary file is created exclusively (`wx`), so a file or symlink planted under its
  * name is never written through; rename replaces a link, not its target.

@@ -9,6 +9,8 @@ import { checkExporterPackages, startMetrics } from "../metrics/index.js";
 import { recordSkip, sayNewSkips } from "../patches/index.js";
 import { snapshotTasks, stopWatchingTasks } from "../tasks/index.js";
 import { startWatchdog } from "../watchdog/index.js";
+import { startInspector } from "../inspector/index.js";
+import { announceInspector, removeAddressFile } from "./inspector-address.js";
 import { dumpFilePaths, onMarkerPath, writeFileAtomic } from "./dump-files.js";
 import { ownRendezvousDir, sayRendezvousProblem } from "./own-rendezvous.js";
 import { processStartTicks } from "./proc.js";
@@ -79,6 +81,20 @@ export function start(config?: Partial<LoopscopeConfig>): boolean {
   } catch (error) {
     sayCouldNotStart("metrics", error);
   }
+  if (resolved.inspect !== undefined) {
+    try {
+      const inspector = startInspector({
+        host: resolved.inspect.host,
+        port: resolved.inspect.port,
+        control: resolved.inspectControl ?? false,
+        ...(resolved.inspectToken === undefined ? {} : { token: resolved.inspectToken }),
+      });
+      services.push(inspector);
+      announceInspector(inspector, resolved.inspect.host);
+    } catch (error) {
+      sayCouldNotStart("inspector", error);
+    }
+  }
 
   running = { config: resolved, onDumpSignal, services };
   // What could not be wrapped or hooked in this process, said once.
@@ -96,6 +112,7 @@ export async function stop(): Promise<void> {
   running = undefined;
   process.removeListener("SIGUSR2", current.onDumpSignal);
   markOff();
+  removeAddressFile();
   if (current.config.debug) applyDebug(false);
   stopWatchingTasks();
   await Promise.allSettled(current.services.map((service) => service.stop()));

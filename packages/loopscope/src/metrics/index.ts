@@ -1,4 +1,5 @@
 export { startMetrics, checkExporterPackages } from "./start.js";
+export { LoopMetricsCollector } from "./collector.js";
 export type { MetricsOptions, LoopMetrics } from "./start.js";
 export type { LoopMetricsSample } from "./sample.js";
 export { registerPrometheusMetrics, servePrometheus, PrometheusServerError } from "./prometheus.js";

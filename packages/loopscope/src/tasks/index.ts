@@ -10,3 +10,5 @@ export {
   contextTaskRefOfPromise,
   promiseCreationFrames,
 } from "./debug-lookups.js";
+export { keepFinishedTasks, finishedTasks } from "./history.js";
+export type { HistoryLimits } from "./history.js";

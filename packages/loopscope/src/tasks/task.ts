@@ -89,9 +89,16 @@ export const registry = new PendingList<TaskImpl>();
  * while `watching` is false (it then starts its timer and sets `watching`), so a spawn
  * pays one boolean read.
  */
-export const lifecycle: { onPending: (() => void) | undefined; watching: boolean } = {
+export const lifecycle: {
+  onPending: (() => void) | undefined;
+  watching: boolean;
+  /** The finished-task history (history.ts), when kept: told of each task that settles. */
+  onFinished:
+    ((task: TaskImpl, outcome: Exclude<Settled, Settled.No>, error: unknown) => void) | undefined;
+} = {
   onPending: undefined,
   watching: false,
+  onFinished: undefined,
 };
 
 let nextId = 1;
@@ -209,11 +216,13 @@ export class TaskImpl<T = unknown> implements Task<T>, PendingNode<TaskImpl> {
     cancellation?.controller?.abort(cancellation.reason);
   }
 
-  /** Leave the registry with a final state. @internal */
-  finish(outcome: Settled): void {
+  /** Leave the registry with a final state (`error`: what it failed or was cancelled with). @internal */
+  finish(outcome: Exclude<Settled, Settled.No>, error?: unknown): void {
     if (this.settled !== Settled.No) return;
     this.settled = outcome;
     registry.remove(this);
+    // Before the creation frames are let go: the history keeps them.
+    lifecycle.onFinished?.(this, outcome, error);
     this.inner = undefined;
     // Debug mode reports a failed task nobody awaited with where it was created
     // (src/debug/), or, when that was sampled out, where its nearest ancestor was: so
@@ -345,7 +354,7 @@ export function spawn<T>(
   } catch (error) {
     if (debug) switchTask(previous);
     else context.current = previous;
-    task.finish(task.cancelRequested ? Settled.Cancelled : Settled.Failed);
+    task.finish(task.cancelRequested ? Settled.Cancelled : Settled.Failed, error);
     // The function's own reason, whatever it is: the application decides what it throws.
     // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
     task.promise = Promise.reject(error);
@@ -383,7 +392,7 @@ function settleWith<T>(task: TaskImpl<T>, inner: Promise<T>): Promise<T> {
       return value;
     },
     (error: unknown) => {
-      task.finish(task.cancelRequested ? Settled.Cancelled : Settled.Failed);
+      task.finish(task.cancelRequested ? Settled.Cancelled : Settled.Failed, error);
       throw error;
     },
   );

@@ -1,4 +1,5 @@
-export { startWatchdog, WatchdogError } from "./watchdog.js";
-export type { Watchdog, WatchdogOptions } from "./watchdog.js";
+export { startWatchdog, WatchdogError, onBlockedCapture, watchdogHeartbeat } from "./watchdog.js";
+export type { Watchdog, WatchdogOptions, BlockedCapture, WatchdogHeartbeat } from "./watchdog.js";
 export { loopBlockedStats } from "./stats.js";
 export type { LoopBlockedStats } from "./stats.js";
+export { threadEntry, environmentWithoutNodeOptions } from "./thread.js";

@@ -14,8 +14,8 @@
 import { Worker } from "node:worker_threads";
 import type { WatchdogThreadData } from "./thread-protocol.js";
 
-/** How to start the watchdog thread: `new Worker(filename, { eval })`. */
-export interface WatchdogThreadEntry {
+/** How to start one of loopscope's threads: `new Worker(filename, { eval })`. */
+export interface ThreadEntry {
   /** The worker file's URL, or source text that loads it. */
   readonly filename: URL | string;
   readonly eval: boolean;
@@ -28,9 +28,18 @@ export interface WatchdogThreadEntry {
  * worker's entry point is loaded without the hooks `--import tsx/esm` registers, "Unknown
  * file extension .ts"; on 22–26, with an eval'd entry, its `.js` imports are not mapped.)
  */
-export function watchdogThreadEntry(moduleUrl: string = import.meta.url): WatchdogThreadEntry {
+export function watchdogThreadEntry(moduleUrl: string = import.meta.url): ThreadEntry {
+  return threadEntry("./worker", moduleUrl);
+}
+
+/**
+ * The entry of a thread whose program is `relativePath` (without extension) from the
+ * module at `moduleUrl`, with that module's extension: as {@link watchdogThreadEntry}
+ * does for the watchdog, for any of loopscope's threads (the inspector's server).
+ */
+export function threadEntry(relativePath: string, moduleUrl: string): ThreadEntry {
   const typeScript = new URL(moduleUrl).pathname.endsWith(".ts");
-  const file = new URL(typeScript ? "./worker.ts" : "./worker.js", moduleUrl);
+  const file = new URL(`${relativePath}${typeScript ? ".ts" : ".js"}`, moduleUrl);
   if (!typeScript) return { filename: file, eval: false };
   const api = JSON.stringify(tsxApiUrl());
   const bootstrap =
@@ -81,7 +90,8 @@ export function startWatchdogThread(
   return worker;
 }
 
-function environmentWithoutNodeOptions(): NodeJS.ProcessEnv {
+/** The process's environment without `NODE_OPTIONS`, for a thread (see the module comment). */
+export function environmentWithoutNodeOptions(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   delete env.NODE_OPTIONS;
   return env;

@@ -19,6 +19,7 @@ import { Heartbeat } from "./heartbeat.js";
 import { recordBlocked } from "./stats.js";
 import { startWatchdogThread } from "./thread.js";
 import {
+  Beat,
   CAPTURE_SOURCE_URL,
   CONNECTED,
   Control,
@@ -72,6 +73,42 @@ const STOP_GRACE_MS = 1_000;
 const EXIT_DISCONNECT_MS = 200;
 
 let running: WatchdogImpl | undefined;
+
+/** A stack the watchdog captured while the loop is still blocked. */
+export interface BlockedCapture {
+  readonly seq: bigint;
+  readonly stack: readonly Frame[];
+  readonly task: { readonly id: number; readonly name: string } | undefined;
+}
+
+let blockedListener: ((capture: BlockedCapture) => void) | undefined;
+
+/**
+ * Be told of each stack the watchdog captures during a block, while the loop is still
+ * blocked: called inside the capture's interrupt, so it must be quick and must not throw
+ * (the inspector posts it to its own thread). One listener; `undefined` removes it.
+ */
+export function onBlockedCapture(listener: ((capture: BlockedCapture) => void) | undefined): void {
+  blockedListener = listener;
+}
+
+/** The heartbeat as another thread reads it: the shared array, where in it to read, and the timings. */
+export interface WatchdogHeartbeat {
+  readonly beat: BigInt64Array;
+  /** Index of the beat sequence, and of the last beat's `process.hrtime.bigint()`. */
+  readonly layout: { readonly seq: number; readonly time: number };
+  readonly slowMs: number;
+  readonly beatMs: number;
+}
+
+/**
+ * The running watchdog's heartbeat (layout: `Beat` of thread-protocol.ts) and threshold,
+ * for another thread to tell, without the main thread, whether the loop is blocked.
+ */
+export function watchdogHeartbeat(): WatchdogHeartbeat | undefined {
+  if (running === undefined) return undefined;
+  return running.heartbeat;
+}
 
 /**
  * Start the watchdog: a worker thread that notices when the main loop has not turned for
@@ -225,6 +262,15 @@ class WatchdogImpl implements Watchdog {
     }
   }
 
+  get heartbeat(): WatchdogHeartbeat {
+    return {
+      beat: this.#heartbeat.shared,
+      layout: { seq: Beat.SEQ, time: Beat.TIME },
+      slowMs: this.#options.slowMs,
+      beatMs: beatIntervalMs(this.#options.slowMs),
+    };
+  }
+
   get capturesStacks(): boolean {
     return this.#noCaptureReason === undefined;
   }
@@ -313,6 +359,7 @@ class WatchdogImpl implements Watchdog {
    * coalescer would report at once.
    */
   #noticeWhileBlocked(capture: Capture): void {
+    if (blockedListener !== undefined) tellBlocked(blockedListener, capture);
     if (!printsToStderr() || capture.seq === this.#noticedSeq) return;
     // Not yet past the threshold: the watchdog thread asks again a beat interval later.
     if (this.#heartbeat.heldSoFarMs() < this.#options.slowMs) return;
@@ -381,6 +428,16 @@ class WatchdogImpl implements Watchdog {
         // A failing subscriber must not reach the application.
       }
     }
+  }
+}
+
+function tellBlocked(listener: (capture: BlockedCapture) => void, capture: Capture): void {
+  try {
+    const task =
+      capture.task === undefined ? undefined : { id: capture.task.id, name: capture.task.name };
+    listener({ seq: capture.seq, stack: withoutCaptureFrames(resolveStack(capture.stack)), task });
+  } catch {
+    // Never throw into the interrupted code.
   }
 }
 

@@ -24,6 +24,7 @@ const LOOPSCOPE_LAYERS = [
   "debug",
   "watchdog",
   "metrics",
+  "inspector",
   "lifecycle",
   "cli",
   ".",

@@ -14,6 +14,7 @@ import { MissingPackageError } from "../../src/metrics/index.js";
 import { UnsafeRendezvousError } from "../../src/lifecycle/rendezvous.js";
 import { PrometheusServerError } from "../../src/metrics/prometheus.js";
 import { WatchdogError } from "../../src/watchdog/index.js";
+import { InspectorError } from "../../src/inspector/index.js";
 
 const srcDir = fileURLToPath(new URL("../../src", import.meta.url));
 const tableFile = join(srcDir, "errors", "codes.ts");
@@ -58,6 +59,7 @@ describe("LoopscopeError", () => {
       new LoopscopeConfigError("LOOPSCOPE_SLOW_MS", "abc", "a positive integer"),
       new MissingPackageError("hot-shots"),
       new PrometheusServerError(ErrorCode.prometheusListen, "port in use"),
+      new InspectorError(ErrorCode.inspectListen, "port in use"),
       new WatchdogError(ErrorCode.watchdogRunning, "already running"),
       new UnsafeRendezvousError("/tmp/x", "is a symbolic link", "use"),
     ];
