@@ -229,6 +229,8 @@ class InspectorImpl implements Inspector {
     this.#stopHistory();
     onBlockedCapture(undefined);
     await new Promise<void>((resolve) => {
+      // Whoever awaits stop() expects it to settle: keep the process up until the thread ends.
+      this.#worker.ref();
       const grace = setTimeout(() => void this.#worker.terminate(), STOP_GRACE_MS);
       grace.unref();
       this.#worker.once("exit", () => {

@@ -34,7 +34,7 @@ async function runCommand(
 ): Promise<number> {
   const config = resolveConfig(flags, io.env);
   // Before anything else runs, so debug mode sees every promise of the service.
-  const loopscope = config.loopscope ? startLoopscope(io.env) : undefined;
+  const loopscope = config.loopscope ? startLoopscope(io.env, config.inspect) : undefined;
   try {
     return await runUntilShutdown(config, io, loopscope?.mode ?? "off");
   } finally {
@@ -68,7 +68,7 @@ async function runUntilShutdown(
   );
   if (loopscope !== "off") {
     logger.info(
-      `loopscope is on (${loopscope} mode): kill -USR2 ${process.pid} prints a task dump`,
+      `loopscope is on (${loopscope} mode): kill -USR2 ${process.pid} prints a task dump${config.inspect === undefined ? "" : "; open the inspector's URL, printed on stderr, for the live dashboard"}`,
     );
   }
   if (config.inject.length > 0) {

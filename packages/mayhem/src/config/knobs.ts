@@ -1,3 +1,4 @@
+import { configFromEnv } from "loopscope";
 import type { LogFormat, LogLevel } from "../log/index.js";
 import { ConfigError, InvalidValue } from "./errors.js";
 import type { Parser } from "./parsers.js";
@@ -43,6 +44,11 @@ export interface MayhemConfig {
   readonly logFormat: LogFormat;
   /** `mayhem run` turns loopscope on (`start()`, configured by `LOOPSCOPE_*`). */
   readonly loopscope: boolean;
+  /**
+   * With loopscope on, serve its inspector (the live dashboard) here; `undefined`: off.
+   * `LOOPSCOPE_INSPECT`, when set, wins.
+   */
+  readonly inspect: { readonly host: string; readonly port: number } | undefined;
   /** Defects injected on purpose, to see loopscope report them; empty in a healthy run. */
   readonly inject: readonly Defect[];
 }
@@ -103,6 +109,17 @@ const defectList: Parser<readonly Defect[]> = (raw) => {
   } catch {
     throw new InvalidValue(`a comma-separated list of ${DEFECTS.join(", ")}, or "none"`);
   }
+};
+
+/** `[host:]port`, read by loopscope's own parser of `LOOPSCOPE_INSPECT`: one syntax for both. */
+const inspectAddress: Parser<{ host: string; port: number }> = (raw) => {
+  try {
+    const inspect = configFromEnv({ LOOPSCOPE_INSPECT: raw }).inspect;
+    if (inspect !== undefined) return inspect;
+  } catch {
+    // Said below, in the knob's words.
+  }
+  throw new InvalidValue("[host:]port with a port from 0 (any free one) to 65535");
 };
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -269,6 +286,14 @@ export const KNOBS: readonly AnyKnob[] = [
     default: true,
     parse: onOff,
     negatable: true,
+  }),
+  knob("inspect", {
+    valueName: "<[host:]port>",
+    description:
+      "with loopscope on, serve its inspector (the live dashboard; the URL with its token is printed on stderr) at this address, port 0 for a free one; LOOPSCOPE_INSPECT wins when set",
+    default: { host: "127.0.0.1", port: 0 },
+    defaultText: "127.0.0.1:0",
+    parse: optional(inspectAddress, "off"),
   }),
   knob("inject", {
     valueName: "<defects>",
