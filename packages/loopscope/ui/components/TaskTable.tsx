@@ -1,7 +1,9 @@
 /**
  * The live task list: at most TASK_LIMIT rows the server picked, redrawn in place each
  * push. Rows are keyed by task id so a push changes text in existing rows instead of
- * rebuilding them, and nothing here reads layout.
+ * rebuilding them, and nothing here reads layout. Rows are CSS grid rows, not a <table>:
+ * `content-visibility: auto` skips the layout and paint of rows scrolled out of view,
+ * which table rows do not allow.
  */
 import type { TaskGroupSummary, TaskQueryAnswer, TaskSnapshot } from "../../src/protocol/index.js";
 import { formatCount, formatDuration } from "../format.js";
@@ -33,10 +35,11 @@ function TaskRow(props: {
     if (selectable) onSelect(task.id);
   };
   return (
-    <tr
+    <div
+      role="row"
       data-testid="task-row"
       data-task-id={task.id}
-      class={selected ? "selected" : selectable ? undefined : "unselectable"}
+      class={`grid-row${selected ? " selected" : selectable ? "" : " unselectable"}`}
       aria-selected={selected}
       tabIndex={selectable ? 0 : undefined}
       onClick={select}
@@ -47,25 +50,51 @@ function TaskRow(props: {
         }
       }}
     >
-      <td class="num">{selectable ? task.id : "–"}</td>
-      <td class="name" title={task.name}>
+      <div role="cell" class="num">
+        {selectable ? task.id : "–"}
+      </div>
+      <div role="cell" title={task.name}>
         {task.name} <TaskFlags task={task} />
-      </td>
-      <td>
+      </div>
+      <div role="cell">
         <span class={`state state-${task.state}`}>{task.state}</span>
-      </td>
-      <td class="num">{formatDuration(task.ageMs)}</td>
-      <td class="awaiting">
+      </div>
+      <div role="cell" class="num">
+        {formatDuration(task.ageMs)}
+      </div>
+      <div role="cell">
         <AwaitingCell task={task} />
-      </td>
+      </div>
       {debug && (
-        <td class="num">{task.busyMs === undefined ? "–" : formatDuration(task.busyMs)}</td>
+        <div role="cell" class="num">
+          {task.busyMs === undefined ? "–" : formatDuration(task.busyMs)}
+        </div>
       )}
       {debug && (
-        <td class="num">{task.idleMs === undefined ? "–" : formatDuration(task.idleMs)}</td>
+        <div role="cell" class="num">
+          {task.idleMs === undefined ? "–" : formatDuration(task.idleMs)}
+        </div>
       )}
-      {debug && <td class="num">{task.steps ?? "–"}</td>}
-    </tr>
+      {debug && (
+        <div role="cell" class="num">
+          {task.steps ?? "–"}
+        </div>
+      )}
+    </div>
+  );
+}
+
+function HeaderRow({ columns }: { columns: readonly (readonly [string, boolean])[] }) {
+  return (
+    <div role="rowgroup" class="grid-head">
+      <div role="row" class="grid-row">
+        {columns.map(([label, numeric]) => (
+          <div role="columnheader" key={label} class={numeric ? "num" : undefined}>
+            {label}
+          </div>
+        ))}
+      </div>
+    </div>
   );
 }
 
@@ -76,23 +105,20 @@ function GroupTable(props: {
 }) {
   const { groups, grouping, onGroup } = props;
   return (
-    <table class="table groups" data-testid="group-table">
-      <caption class="visually-hidden">Task groups</caption>
-      <thead>
-        <tr>
-          <th scope="col">{grouping === "site" ? "creation site" : "subtree"}</th>
-          <th scope="col" class="num">
-            tasks
-          </th>
-          <th scope="col" class="num">
-            oldest
-          </th>
-          <th scope="col">example awaits</th>
-        </tr>
-      </thead>
-      <tbody>
+    <div role="table" class="grid-table groups" data-testid="group-table" aria-label="Task groups">
+      <HeaderRow
+        columns={[
+          [grouping === "site" ? "creation site" : "subtree", false],
+          ["tasks", true],
+          ["oldest", true],
+          ["example awaits", false],
+        ]}
+      />
+      <div role="rowgroup">
         {groups.map((group) => (
-          <tr
+          <div
+            role="row"
+            class="grid-row"
             key={group.key}
             data-testid="group-row"
             data-group-key={group.key}
@@ -108,20 +134,38 @@ function GroupTable(props: {
               }
             }}
           >
-            <td class="name" title={group.key}>
+            <div role="cell" title={group.key}>
               {group.label}
-            </td>
-            <td class="num">{formatCount(group.count)}</td>
-            <td class="num">{formatDuration(group.oldestAgeMs)}</td>
-            <td class="awaiting">
+            </div>
+            <div role="cell" class="num">
+              {formatCount(group.count)}
+            </div>
+            <div role="cell" class="num">
+              {formatDuration(group.oldestAgeMs)}
+            </div>
+            <div role="cell">
               <AwaitingCell task={group.example} />
-            </td>
-          </tr>
+            </div>
+          </div>
         ))}
-      </tbody>
-    </table>
+      </div>
+    </div>
   );
 }
+
+const TASK_COLUMNS: readonly (readonly [string, boolean])[] = [
+  ["id", true],
+  ["name", false],
+  ["state", false],
+  ["age", true],
+  ["awaiting", false],
+];
+const DEBUG_COLUMNS: readonly (readonly [string, boolean])[] = [
+  ...TASK_COLUMNS,
+  ["busy", true],
+  ["idle", true],
+  ["steps", true],
+];
 
 export function TaskTable({ answer, selectedId, onSelect, onGroup, grouping }: TaskTableProps) {
   const debug = answer?.mode === "debug";
@@ -148,37 +192,14 @@ export function TaskTable({ answer, selectedId, onSelect, onGroup, grouping }: T
       {grouping && answer?.groups && (
         <GroupTable groups={answer.groups} grouping={grouping} onGroup={onGroup} />
       )}
-      <table class="table tasks" data-testid="task-table">
-        <caption class="visually-hidden">Pending tasks</caption>
-        <thead>
-          <tr>
-            <th scope="col" class="num">
-              id
-            </th>
-            <th scope="col">name</th>
-            <th scope="col">state</th>
-            <th scope="col" class="num">
-              age
-            </th>
-            <th scope="col">awaiting</th>
-            {debug && (
-              <th scope="col" class="num">
-                busy
-              </th>
-            )}
-            {debug && (
-              <th scope="col" class="num">
-                idle
-              </th>
-            )}
-            {debug && (
-              <th scope="col" class="num">
-                steps
-              </th>
-            )}
-          </tr>
-        </thead>
-        <tbody>
+      <div
+        role="table"
+        class={`grid-table tasks${debug ? " debug" : ""}`}
+        data-testid="task-table"
+        aria-label="Pending tasks"
+      >
+        <HeaderRow columns={debug ? DEBUG_COLUMNS : TASK_COLUMNS} />
+        <div role="rowgroup">
           {tasks.map((task, index) => (
             <TaskRow
               // Id 0 is every async call outside a task (debug mode): those are keyed by place.
@@ -189,8 +210,8 @@ export function TaskTable({ answer, selectedId, onSelect, onGroup, grouping }: T
               onSelect={onSelect}
             />
           ))}
-        </tbody>
-      </table>
+        </div>
+      </div>
       {answer && tasks.length === 0 && <p class="muted empty">no pending task matches</p>}
     </div>
   );
