@@ -12,6 +12,7 @@ export default tseslint.config(
       "eslint.config.js",
       "**/*.mjs",
       "!scripts/*.mjs",
+      "!packages/*/scripts/*.mjs",
       "**/*.cjs",
     ],
   },
@@ -21,7 +22,7 @@ export default tseslint.config(
     languageOptions: {
       globals: globals.node,
       parserOptions: {
-        project: ["./tsconfig.test.json"],
+        project: ["./tsconfig.test.json", "./packages/loopscope/ui/tsconfig.json"],
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -37,8 +38,13 @@ export default tseslint.config(
   },
   {
     // Plain-JavaScript tooling (scripts/node-matrix.mjs): Node globals, no type information.
-    files: ["scripts/*.mjs"],
+    files: ["scripts/*.mjs", "packages/*/scripts/*.mjs"],
     extends: [tseslint.configs.disableTypeChecked],
+  },
+  {
+    // The inspector's web page runs in a browser, not in Node.
+    files: ["packages/loopscope/ui/**/*.{ts,tsx}"],
+    languageOptions: { globals: globals.browser },
   },
   {
     files: ["**/test/**/*.ts", "**/bench/**/*.ts"],

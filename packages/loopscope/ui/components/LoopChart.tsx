@@ -1,0 +1,87 @@
+/** Loop delay (p50, p99, max) and utilisation over the last ten minutes, drawn by uPlot. */
+import { useEffect, useRef } from "preact/hooks";
+import uPlot from "uplot";
+import type { LoopHistory } from "../loop-history.js";
+import { formatMs } from "../format.js";
+
+const HEIGHT = 220;
+
+function chartOptions(width: number): uPlot.Options {
+  const axisColor = "#9aa4b2";
+  const grid = { stroke: "rgba(154, 164, 178, 0.15)", width: 1 };
+  return {
+    width,
+    height: HEIGHT,
+    cursor: { drag: { x: false, y: false } },
+    scales: { x: { time: true }, ms: { auto: true }, util: { range: [0, 1] } },
+    series: [
+      {},
+      { label: "p50", scale: "ms", stroke: "#4fc3f7", width: 1.5, value: (_u, v) => fmt(v) },
+      { label: "p99", scale: "ms", stroke: "#ffb74d", width: 1.5, value: (_u, v) => fmt(v) },
+      { label: "max", scale: "ms", stroke: "#ef5350", width: 1, value: (_u, v) => fmt(v) },
+      {
+        label: "utilisation",
+        scale: "util",
+        stroke: "#81c784",
+        width: 1,
+        dash: [4, 4],
+        value: (_u, v) => (v === null ? "–" : `${Math.round(v * 100)} %`),
+      },
+    ],
+    axes: [
+      { stroke: axisColor, grid, ticks: grid },
+      {
+        scale: "ms",
+        label: "delay (ms)",
+        stroke: axisColor,
+        grid,
+        ticks: grid,
+        size: 60,
+      },
+      {
+        scale: "util",
+        label: "utilisation",
+        side: 1,
+        stroke: axisColor,
+        grid: { show: false },
+        ticks: grid,
+        values: (_u, splits) => splits.map((v) => `${Math.round(v * 100)}%`),
+      },
+    ],
+  };
+}
+
+function fmt(value: number | null): string {
+  return value === null ? "–" : formatMs(value);
+}
+
+export function LoopChart({ history }: { readonly history: LoopHistory }) {
+  const container = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const element = container.current;
+    if (!element) return;
+    const chart = new uPlot(
+      chartOptions(Math.max(300, element.clientWidth)),
+      history.columns,
+      element,
+    );
+    const unsubscribe = history.subscribe(() => chart.setData(history.columns));
+    // Resizes are rare; reading the width only then keeps the per-second redraw layout-free.
+    const resize = new ResizeObserver((entries) => {
+      const width = Math.floor(entries[0]?.contentRect.width ?? 0);
+      if (width > 0 && width !== chart.width) chart.setSize({ width, height: HEIGHT });
+    });
+    resize.observe(element);
+    return () => {
+      resize.disconnect();
+      unsubscribe();
+      chart.destroy();
+    };
+  }, [history]);
+  return (
+    <section class="panel chart-panel" aria-label="event loop delay and utilisation">
+      <h2>Event loop</h2>
+      <div class="loop-chart" data-testid="loop-chart" ref={container} />
+    </section>
+  );
+}
