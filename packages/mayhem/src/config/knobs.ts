@@ -96,7 +96,7 @@ function knob<K extends keyof MayhemConfig>(
     valueName: spec.valueName,
     description: spec.description,
     default: spec.default,
-    defaultText: spec.defaultText ?? String(spec.default),
+    defaultText: spec.defaultText ?? literalText(spec.default),
     parse: spec.parse,
     ...(spec.negatable === true ? { negatable: true } : {}),
   };
@@ -110,6 +110,11 @@ const defectList: Parser<readonly Defect[]> = (raw) => {
     throw new InvalidValue(`a comma-separated list of ${DEFECTS.join(", ")}, or "none"`);
   }
 };
+
+/** A default as its knob's value would be written: an object as JSON. */
+export function literalText(value: unknown): string {
+  return typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);
+}
 
 /** `[host:]port`, read by loopscope's own parser of `LOOPSCOPE_INSPECT`: one syntax for both. */
 const inspectAddress: Parser<{ host: string; port: number }> = (raw) => {
