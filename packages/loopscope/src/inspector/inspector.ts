@@ -193,8 +193,12 @@ class InspectorImpl implements Inspector {
       });
     });
     // Whoever awaits `ready` sees the failure; nobody else must get an unhandled rejection.
-    this.ready.catch(() => undefined);
-    this.#worker.unref();
+    // Until then the thread keeps the process up (a few milliseconds), so that `ready`
+    // settles for whoever awaits it; after, it never does.
+    this.ready.then(
+      () => this.#worker.unref(),
+      () => this.#worker.unref(),
+    );
 
     this.#stopHistory = keepFinishedTasks();
     this.#stopEvents = onEvent((event) => this.#forward(event));

@@ -23,8 +23,9 @@ export function announceInspector(inspector: Inspector, host: string): void {
           `loopscope: the inspector listens on ${host}, beyond this machine: anyone who can reach it and has the token sees this process's tasks and stacks\n`,
         );
       }
-      process.stderr.write(`loopscope: inspector at ${address.url}?token=${address.token}\n`);
+      // The file first: whoever reads the line finds the file too.
       writeAddressFile(address);
+      process.stderr.write(`loopscope: inspector at ${address.url}?token=${address.token}\n`);
     },
     (error: unknown) => {
       const message = error instanceof Error ? error.message : String(error);

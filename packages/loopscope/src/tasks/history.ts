@@ -22,7 +22,7 @@ interface Record {
   readonly createdMs: number;
   readonly endedMs: number;
   readonly outcome: "done" | "failed" | "cancelled";
-  /** The error it failed with, or the cancellation's reason. */
+  /** The error it failed with, or the reason it was cancelled for. */
   readonly cause: unknown;
   readonly creation: RawStack | undefined;
 }
@@ -56,7 +56,14 @@ class FinishedHistory {
       endedMs: performance.now(),
       outcome:
         outcome === Outcome.Done ? "done" : outcome === Outcome.Failed ? "failed" : "cancelled",
-      cause: outcome === Outcome.Done ? undefined : cause,
+      // A cancelled task rejects with whatever its awaits threw (often a generic AbortError):
+      // the reason it was cancelled for is what a reader wants.
+      cause:
+        outcome === Outcome.Done
+          ? undefined
+          : outcome === Outcome.Cancelled
+            ? (task.cancelReason ?? cause)
+            : cause,
       creation: task.creation,
     };
     this.#next = (this.#next + 1) % this.#ring.length;

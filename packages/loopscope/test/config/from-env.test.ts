@@ -124,6 +124,46 @@ describe("configFromEnv", () => {
     );
   });
 
+  it("reads LOOPSCOPE_INSPECT as [host:]port, port 0 for a free one, on 127.0.0.1 unless a host is given", () => {
+    assert.deepEqual(configFromEnv({ LOOPSCOPE_INSPECT: "0" }).inspect, {
+      host: "127.0.0.1",
+      port: 0,
+    });
+    assert.deepEqual(configFromEnv({ LOOPSCOPE_INSPECT: "9300" }).inspect, {
+      host: "127.0.0.1",
+      port: 9300,
+    });
+    assert.deepEqual(configFromEnv({ LOOPSCOPE_INSPECT: "0.0.0.0:80" }).inspect, {
+      host: "0.0.0.0",
+      port: 80,
+    });
+    assert.deepEqual(configFromEnv({ LOOPSCOPE_INSPECT: "[::1]:0" }).inspect, {
+      host: "::1",
+      port: 0,
+    });
+    assert.equal(configFromEnv({}).inspect, undefined);
+    for (const bad of ["abc", "70000", "host:", ":90", "1.2.3.4:-1"]) {
+      assertRefused(
+        { LOOPSCOPE_INSPECT: bad },
+        "LOOPSCOPE_INSPECT",
+        `LOOPSCOPE_INSPECT must be [host:]port with a port from 0 (any free one) to 65535, got ${JSON.stringify(bad)}`,
+      );
+    }
+  });
+
+  it("reads LOOPSCOPE_TOKEN and LOOPSCOPE_INSPECT_CONTROL, and never echoes a bad token", () => {
+    const token = "a-token_of.24~characters";
+    assert.equal(configFromEnv({ LOOPSCOPE_TOKEN: token }).inspectToken, token);
+    assert.equal(configFromEnv({ LOOPSCOPE_INSPECT_CONTROL: "1" }).inspectControl, true);
+    assert.equal(configFromEnv({}).inspectControl, undefined);
+    for (const bad of ["short", "has spaces in it, sixteen+", "x".repeat(257)]) {
+      assert.throws(
+        () => configFromEnv({ LOOPSCOPE_TOKEN: bad }),
+        (error: Error) => error.message.includes("LOOPSCOPE_TOKEN") && !error.message.includes(bad),
+      );
+    }
+  });
+
   it("refuses a LOOPSCOPE_EVENTS that cannot be appended to, naming the variable", () => {
     const missing = join(folder, "no-such-folder", "events.jsonl");
     assertRefused(
