@@ -18,6 +18,7 @@ const benches: Record<string, string[]> = {
   production: ["production.ts", "--rounds", "3"],
   idle: ["idle.ts", "--rounds", "3"],
   installSize: ["install-size.ts"],
+  inspectorQuery: ["inspector-query.ts", "--repeats", "3"],
 };
 
 const results: Record<string, unknown> = {};

@@ -14,7 +14,8 @@ import type {
 } from "../protocol/index.js";
 import { isApplicationFrame } from "../protocol/index.js";
 import { groupTasks } from "../render/index.js";
-import { cancelTask, finishedTasks, snapshotTasks } from "../tasks/index.js";
+import type { TaskFields } from "../tasks/index.js";
+import { cancelTask, finishedTasks, firstTasks, snapshotTasks } from "../tasks/index.js";
 import type { Question } from "./thread-protocol.js";
 
 /** An answer before the server adds `protocol` and freshness. */
@@ -68,12 +69,26 @@ export function siteOf(frames: readonly Frame[]): string | undefined {
 }
 
 export function answerTasks(query: TaskQuery): Unversioned<TaskQueryAnswer> {
+  const limit = Math.min(query.limit ?? DEFAULT_LIMIT, MAX_LIMIT);
+  // Oldest first and no groups (the dashboard's query): the dump's order is the answer's,
+  // so only the tasks sent are snapshotted; the others are read in place and counted.
+  if (query.group === undefined && (query.sort ?? "age") === "age") {
+    const first = firstTasks(matcher(query), limit);
+    return {
+      type: "tasks",
+      computedAt: first.time,
+      mode: first.mode,
+      total: first.total,
+      matched: first.matched,
+      tasks: first.tasks,
+      unsampled: first.unsampled,
+    };
+  }
   const dump = snapshotTasks();
   // Async calls outside any task (debug mode, id 0) and Node's own work are not tasks.
   const all = dump.tasks.filter((task) => task.id !== 0 && task.internal !== true);
   const matches = matcher(query);
   const matched = all.filter(matches);
-  const limit = Math.min(query.limit ?? DEFAULT_LIMIT, MAX_LIMIT);
   const answer: {
     -readonly [K in keyof Unversioned<TaskQueryAnswer>]: Unversioned<TaskQueryAnswer>[K];
   } = {
@@ -90,7 +105,7 @@ export function answerTasks(query: TaskQuery): Unversioned<TaskQueryAnswer> {
   return answer;
 }
 
-function matcher(query: TaskQuery): (task: TaskSnapshot) => boolean {
+function matcher(query: TaskQuery): (task: TaskFields) => boolean {
   const { name, regex, state, minAgeMs, site } = query;
   const pattern = name === undefined || !regex ? undefined : new RegExp(name);
   return (task) =>

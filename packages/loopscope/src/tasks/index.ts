@@ -1,6 +1,7 @@
 export { spawn, currentTask, cancelTask, findTask, pendingTaskCount } from "./task.js";
 export type { Task, SpawnOptions } from "./task.js";
-export { snapshotTasks } from "./snapshot.js";
+export { snapshotTasks, firstTasks } from "./snapshot.js";
+export type { TaskFields, FirstTasks } from "./snapshot.js";
 export { setDebugTracking, isDebugTracking } from "./debug-hooks.js";
 export { watchPendingTasks, stopWatchingTasks } from "./never-resumes.js";
 export {

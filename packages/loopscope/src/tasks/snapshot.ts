@@ -1,6 +1,6 @@
 import { resolveStack } from "../stacks/index.js";
 import { withFrameCache } from "../stacks/index.js";
-import type { Frame, TaskDumpEvent, TaskSnapshot } from "../protocol/index.js";
+import type { Frame, TaskDumpEvent, TaskSnapshot, TaskState } from "../protocol/index.js";
 import { isApplicationFrame, PROTOCOL_VERSION } from "../protocol/index.js";
 import type { AwaitView, ResolvedAwait } from "./await-view.js";
 import { resolveAwaits } from "./await-view.js";
@@ -69,6 +69,98 @@ function snapshotNow(): TaskDumpEvent {
       : {}),
   };
   return dump;
+}
+
+/** What a query reads of a task before any snapshot of it is built. */
+export interface TaskFields {
+  readonly name: string;
+  readonly state: TaskState;
+  readonly ageMs: number;
+  /** The creation frames, resolved when read. */
+  readonly createdAt: readonly Frame[];
+}
+
+/** {@link firstTasks}' answer. */
+export interface FirstTasks {
+  /** `Date.now()` when taken, as a dump's `time`. */
+  readonly time: number;
+  readonly mode: "production" | "debug";
+  /** Pending and never-resuming tasks: the dump's tasks but debug mode's calls outside any task. */
+  readonly total: number;
+  /** How many of them `keep` accepted. */
+  readonly matched: number;
+  /** The first `limit` of them, in the dump's order, as the dump shows them. */
+  readonly tasks: TaskSnapshot[];
+  /** Pending tasks whose creation frames were sampled out, as the dump's `unsampled` (0 for none). */
+  readonly unsampled: number;
+}
+
+/**
+ * The first `limit` tasks of the dump that `keep` accepts, and how many it accepts: what
+ * filtering {@link snapshotTasks}' tasks (without debug mode's calls outside any task)
+ * and keeping the first `limit` gives, the same snapshots, but built only for those
+ * `limit`: `keep` reads each pending task through one reused view of its fields, so a
+ * query over 100,000 tasks allocates nothing per task it does not send.
+ */
+export function firstTasks(keep: (task: TaskFields) => boolean, limit: number): FirstTasks {
+  return withFrameCache(() => firstTasksNow(keep, limit));
+}
+
+/** A pending task's fields, read on demand; moved from task to task. */
+class PendingFields implements TaskFields {
+  task: TaskImpl | undefined = undefined;
+  constructor(readonly nowMs: number) {}
+  get name(): string {
+    return this.task!.name;
+  }
+  get state(): TaskState {
+    return this.task!.state;
+  }
+  get ageMs(): number {
+    return this.nowMs - this.task!.createdMs;
+  }
+  get createdAt(): readonly Frame[] {
+    const creation = this.task!.creation;
+    return creation === undefined ? NO_FRAMES : resolveStack(creation);
+  }
+}
+
+function firstTasksNow(keep: (task: TaskFields) => boolean, limit: number): FirstTasks {
+  const nowMs = performance.now();
+  const byTask = context.debug ? resolveAwaits(nowMs).byTask : undefined;
+  const pending = registry.toArray();
+  const fields = new PendingFields(nowMs);
+  const tasks: TaskSnapshot[] = [];
+  let matched = 0;
+  let unsampled = 0;
+  for (let i = 0; i < pending.length; i++) {
+    const task = pending[i]!;
+    if (task.creation === undefined) unsampled++;
+    fields.task = task;
+    if (!keep(fields)) continue;
+    matched++;
+    if (tasks.length < limit) {
+      tasks.push(
+        byTask === undefined
+          ? snapshotOf(task, nowMs, undefined)
+          : debugSnapshotOf(task, nowMs, byTask.get(task)),
+      );
+    }
+  }
+  const lost = lostTaskSnapshots(nowMs);
+  for (const task of lost) {
+    if (!keep(task)) continue;
+    matched++;
+    if (tasks.length < limit) tasks.push(task);
+  }
+  return {
+    time: Date.now(),
+    mode: context.debug ? "debug" : "production",
+    total: pending.length + lost.length,
+    matched,
+    tasks,
+    unsampled,
+  };
 }
 
 /**
