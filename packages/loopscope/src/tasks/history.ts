@@ -14,8 +14,8 @@ export interface HistoryLimits {
 
 const DEFAULT_LIMITS: HistoryLimits = { maxCount: 1_000, maxAgeMs: 10 * 60_000 };
 
-/** What is kept of a finished task until asked: raw, so a task that nobody asks about costs no formatting. */
-interface Record {
+/** A finished task as kept, read back from the ring when asked: raw, so a task that nobody asks about costs no formatting. */
+interface KeptTask {
   readonly id: number;
   readonly name: string;
   readonly parentId: number | undefined;
@@ -28,75 +28,110 @@ interface Record {
 }
 
 /**
- * The recently finished tasks, in a ring: a fixed array written in turn, so recording one
- * is a few writes and memory stays bounded whatever the rate. Kept only while someone
- * (the inspector) wants it: off, a settling task pays one property read.
+ * The recently finished tasks, in a ring of columns: fixed arrays written in turn, so
+ * recording a task allocates nothing (Mayhem settles 100,000 tasks a second; an object
+ * each was most of the inspector's cost on its main thread), and memory stays bounded
+ * whatever the rate. Kept only while someone (the inspector) wants it: off, a settling
+ * task pays one property read.
  */
 class FinishedHistory {
   readonly #limits: HistoryLimits;
-  readonly #ring: (Record | undefined)[];
+  readonly #capacity: number;
+  readonly #ids: Float64Array;
+  /** -1: no parent. */
+  readonly #parentIds: Float64Array;
+  readonly #createdMs: Float64Array;
+  readonly #endedMs: Float64Array;
+  readonly #outcomes: Uint8Array;
+  readonly #names: (string | undefined)[];
+  /** The error it failed with, or the reason it was cancelled for. */
+  readonly #causes: unknown[];
+  readonly #creations: (RawStack | undefined)[];
   #next = 0;
   #size = 0;
   #dropped = 0;
 
   constructor(limits: HistoryLimits) {
     this.#limits = limits;
-    this.#ring = new Array<Record | undefined>(limits.maxCount).fill(undefined);
+    const capacity = limits.maxCount;
+    this.#capacity = capacity;
+    this.#ids = new Float64Array(capacity);
+    this.#parentIds = new Float64Array(capacity);
+    this.#createdMs = new Float64Array(capacity);
+    this.#endedMs = new Float64Array(capacity);
+    this.#outcomes = new Uint8Array(capacity);
+    this.#names = new Array<string | undefined>(capacity).fill(undefined);
+    this.#causes = new Array<unknown>(capacity).fill(undefined);
+    this.#creations = new Array<RawStack | undefined>(capacity).fill(undefined);
   }
 
   record(task: TaskImpl, outcome: (typeof Outcome)[keyof typeof Outcome], cause: unknown): void {
     if (outcome === Outcome.Lost) return;
-    if (this.#size === this.#ring.length) this.#dropped++;
+    if (this.#size === this.#capacity) this.#dropped++;
     else this.#size++;
-    this.#ring[this.#next] = {
-      id: task.id,
-      name: task.name,
-      parentId: task.parent?.id,
-      createdMs: task.createdMs,
-      endedMs: performance.now(),
-      outcome:
-        outcome === Outcome.Done ? "done" : outcome === Outcome.Failed ? "failed" : "cancelled",
-      // A cancelled task rejects with whatever its awaits threw (often a generic AbortError):
-      // the reason it was cancelled for is what a reader wants.
-      cause:
-        outcome === Outcome.Done
-          ? undefined
-          : outcome === Outcome.Cancelled
-            ? (task.cancelReason ?? cause)
-            : cause,
-      creation: task.creation,
-    };
-    this.#next = (this.#next + 1) % this.#ring.length;
+    const slot = this.#next;
+    this.#ids[slot] = task.id;
+    this.#parentIds[slot] = task.parent === undefined ? -1 : task.parent.id;
+    this.#createdMs[slot] = task.createdMs;
+    this.#endedMs[slot] = performance.now();
+    this.#outcomes[slot] = outcome;
+    this.#names[slot] = task.name;
+    // A cancelled task rejects with whatever its awaits threw (often a generic AbortError):
+    // the reason it was cancelled for is what a reader wants.
+    this.#causes[slot] =
+      outcome === Outcome.Done
+        ? undefined
+        : outcome === Outcome.Cancelled
+          ? (task.cancelReason ?? cause)
+          : cause;
+    this.#creations[slot] = task.creation;
+    this.#next = slot + 1 === this.#capacity ? 0 : slot + 1;
   }
 
   /** The most recent first, at most `limit`, as plain data; drops what is older than the age bound. */
   list(limit: number): { tasks: FinishedTask[]; dropped: number } {
-    const nowMs = performance.now();
-    this.#dropOlderThan(nowMs - this.#limits.maxAgeMs);
-    const records: Record[] = [];
+    this.#dropOlderThan(performance.now() - this.#limits.maxAgeMs);
+    const records: KeptTask[] = [];
     for (let i = 1; i <= this.#size && records.length < limit; i++) {
-      const record = this.#ring[(this.#next - i + this.#ring.length) % this.#ring.length];
-      if (record !== undefined) records.push(record);
+      records.push(this.#recordAt((this.#next - i + this.#capacity) % this.#capacity));
     }
     const origin = performance.timeOrigin;
     const tasks = withFrameCache(() => records.map((record) => describe(record, origin)));
     return { tasks, dropped: this.#dropped };
   }
 
+  #recordAt(slot: number): KeptTask {
+    const outcome = this.#outcomes[slot];
+    const parentId = this.#parentIds[slot]!;
+    return {
+      id: this.#ids[slot]!,
+      name: this.#names[slot] ?? "",
+      parentId: parentId === -1 ? undefined : parentId,
+      createdMs: this.#createdMs[slot]!,
+      endedMs: this.#endedMs[slot]!,
+      outcome:
+        outcome === Outcome.Done ? "done" : outcome === Outcome.Failed ? "failed" : "cancelled",
+      cause: this.#causes[slot],
+      creation: this.#creations[slot],
+    };
+  }
+
   /** The oldest records sit just past the newest: clear them while they are too old. */
   #dropOlderThan(oldestEndMs: number): void {
     while (this.#size > 0) {
-      const oldest = (this.#next - this.#size + this.#ring.length) % this.#ring.length;
-      const record = this.#ring[oldest];
-      if (record !== undefined && record.endedMs >= oldestEndMs) return;
-      this.#ring[oldest] = undefined;
+      const oldest = (this.#next - this.#size + this.#capacity) % this.#capacity;
+      if (this.#endedMs[oldest]! >= oldestEndMs) return;
+      // Let go of what the slot holds: the error, the stack, the name.
+      this.#names[oldest] = undefined;
+      this.#causes[oldest] = undefined;
+      this.#creations[oldest] = undefined;
       this.#size--;
       this.#dropped++;
     }
   }
 }
 
-function describe(record: Record, origin: number): FinishedTask {
+function describe(record: KeptTask, origin: number): FinishedTask {
   const task: {
     -readonly [K in keyof FinishedTask]: FinishedTask[K];
   } = {
