@@ -76,6 +76,7 @@ export function answerTasks(query: TaskQuery): Unversioned<TaskQueryAnswer> {
     const first = firstTasks(matcher(query), limit);
     return {
       type: "tasks",
+      query,
       computedAt: first.time,
       mode: first.mode,
       total: first.total,
@@ -93,6 +94,7 @@ export function answerTasks(query: TaskQuery): Unversioned<TaskQueryAnswer> {
     -readonly [K in keyof Unversioned<TaskQueryAnswer>]: Unversioned<TaskQueryAnswer>[K];
   } = {
     type: "tasks",
+    query,
     computedAt: dump.time,
     mode: dump.mode,
     total: all.length,

@@ -90,6 +90,8 @@ export interface BlockedNow {
 
 export interface TaskQueryAnswer extends Versioned, Freshness {
   readonly type: "tasks";
+  /** The query this answers, as the server read it: a client that changed its query since ignores an answer to the old one. */
+  readonly query: TaskQuery;
   readonly mode: "production" | "debug";
   /** Pending tasks in the process. */
   readonly total: number;

@@ -93,6 +93,7 @@ describe("inspector protocol (a real process)", () => {
 
     const herd = (await inspected.request("api/tasks?name=save%20herd")).body as TaskQueryAnswer;
     assert.equal(herd.matched, 5);
+    assert.deepEqual(herd.query, { name: "save herd" });
     assert.ok(herd.tasks.every((task) => task.name.startsWith("save herd ")));
 
     const regex = (
