@@ -2,7 +2,7 @@
 /**
  * The `loopscope` command.
  *
- *   loopscope run [--debug] [--slow-ms N] [--events FILE] -- <command...>
+ *   loopscope run [--debug] [--slow-ms N] [--events FILE] [--inspect [HOST:]PORT] -- <command...>
  *   loopscope dump <pid> [--json] [--timeout-ms N]
  */
 import { Command } from "commander";
@@ -21,6 +21,10 @@ program
   .option("--debug", "debug mode (LOOPSCOPE_DEBUG=1): the await line of every pending async call")
   .option("--slow-ms <n>", "blocked/slow threshold in milliseconds (LOOPSCOPE_SLOW_MS)")
   .option("--events <file>", "append every event to FILE as JSON lines (LOOPSCOPE_EVENTS)")
+  .option(
+    "--inspect <[host:]port>",
+    "serve the inspector, the live dashboard, here; port 0 for a free one (LOOPSCOPE_INSPECT)",
+  )
   .argument("<command...>", "the command, after --, e.g. -- node app.js")
   .passThroughOptions()
   .action(async (command: string[], options: RunOptions) => {

@@ -11,6 +11,8 @@ export interface RunOptions {
   readonly debug?: boolean;
   readonly slowMs?: string;
   readonly events?: string;
+  /** `[host:]port` of the inspector (`LOOPSCOPE_INSPECT`). */
+  readonly inspect?: string;
 }
 
 /** Signals passed on to the child: shutdown requests and the dump request. */
@@ -34,6 +36,7 @@ export function childEnv(
   if (options.debug === true) next.LOOPSCOPE_DEBUG = "1";
   if (options.slowMs !== undefined) next.LOOPSCOPE_SLOW_MS = options.slowMs;
   if (options.events !== undefined) next.LOOPSCOPE_EVENTS = resolve(options.events);
+  if (options.inspect !== undefined) next.LOOPSCOPE_INSPECT = options.inspect;
   const preload = `--import ${registerUrl()}`;
   const current = next.NODE_OPTIONS?.trim() ?? "";
   if (!current.includes(preload))

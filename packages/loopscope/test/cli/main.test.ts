@@ -62,6 +62,25 @@ describe("loopscope run", () => {
     assert.equal(result.stdout, "");
   });
 
+  it("serves the inspector with --inspect, and says where", async () => {
+    const result = await loopscope(
+      ["run", "--inspect", "127.0.0.1:0", "--", process.execPath, fixture("app-ran.js")],
+      cleanEnv(),
+    );
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /loopscope: inspector at http:\/\/127\.0\.0\.1:\d+\/\?token=\S+\n/);
+    const bad = await loopscope([
+      "run",
+      "--inspect",
+      "nowhere",
+      "--",
+      process.execPath,
+      fixture("app-ran.js"),
+    ]);
+    assert.equal(bad.code, 9);
+    assert.match(bad.stderr, /LOOPSCOPE_INSPECT must be \[host:\]port/);
+  });
+
   it("says so when the command cannot be started (exit code 127)", async () => {
     const result = await loopscope(["run", "--", "loopscope-no-such-command-xyz"]);
     assert.equal(result.code, 127);
