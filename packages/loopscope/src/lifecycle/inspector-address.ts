@@ -18,13 +18,14 @@ let written: string | undefined;
 export function announceInspector(inspector: Inspector, host: string): void {
   inspector.ready.then(
     (address) => {
+      // The file first: whoever waits for the line below (a test, a wrapper) finds it.
+      writeAddressFile(address);
       if (!isLoopback(host)) {
         process.stderr.write(
           `loopscope: the inspector listens on ${host}, beyond this machine: anyone who can reach it and has the token sees this process's tasks and stacks\n`,
         );
       }
       process.stderr.write(`loopscope: inspector at ${address.url}?token=${address.token}\n`);
-      writeAddressFile(address);
     },
     (error: unknown) => {
       const message = error instanceof Error ? error.message : String(error);

@@ -163,11 +163,16 @@ export class LiveChannel {
       ) {
         throw new TaskQueryError('a message must be {"type":"subscribe","tasks":{...}}');
       }
-      const tasks = (request as { tasks?: unknown }).tasks ?? {};
-      if (typeof tasks !== "object" || tasks === null || Array.isArray(tasks)) {
+      // Absent is no filter. `null` is not a TaskQuery (LiveRequest): refused like any other
+      // non-object (`?? {}` took it for an absent one).
+      const tasks = (request as { tasks?: unknown }).tasks;
+      if (
+        tasks !== undefined &&
+        (typeof tasks !== "object" || tasks === null || Array.isArray(tasks))
+      ) {
         throw new TaskQueryError("tasks must be an object");
       }
-      client.query = parseTaskQuery(tasks as Record<string, unknown>);
+      client.query = parseTaskQuery((tasks ?? {}) as Record<string, unknown>);
       client.key = taskQueryKey(client.query);
       void this.#host
         .answerTasks(client.query, client.key)
