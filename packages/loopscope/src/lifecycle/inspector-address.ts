@@ -18,13 +18,13 @@ let written: string | undefined;
 export function announceInspector(inspector: Inspector, host: string): void {
   inspector.ready.then(
     (address) => {
+      // The file first: whoever waits for the line below (a test, a wrapper) finds it.
+      writeAddressFile(address);
       if (!isLoopback(host)) {
         process.stderr.write(
           `loopscope: the inspector listens on ${host}, beyond this machine: anyone who can reach it and has the token sees this process's tasks and stacks\n`,
         );
       }
-      // The file first: whoever reads the line finds the file too.
-      writeAddressFile(address);
       process.stderr.write(`loopscope: inspector at ${address.url}?token=${address.token}\n`);
     },
     (error: unknown) => {
@@ -43,14 +43,35 @@ function writeAddressFile(address: InspectorAddress): void {
     writeFileSync(path, `${JSON.stringify(address)}\n`, { mode: 0o600 });
     written = path;
     process.on("exit", removeAddressFile);
+    for (const signal of ENDING_SIGNALS) process.on(signal, onEndingSignal);
   } catch (error) {
     sayRendezvousProblem(error);
   }
 }
 
+/**
+ * Signals whose default action ends the process without running `exit` listeners: the
+ * address file (which holds the token) stayed behind after `kill <pid>`.
+ */
+const ENDING_SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
+
+/**
+ * Remove the file, then let the signal do what it would have done. When the application
+ * listens to the signal too, what it does is its own business (its `process.exit` runs
+ * the `exit` listener): nothing here.
+ */
+function onEndingSignal(signal: NodeJS.Signals): void {
+  if (process.listenerCount(signal) > 1) return;
+  removeAddressFile();
+  // No listener left: Node restores the default action, and the signal ends the process
+  // as it would have without loopscope (same signal for the parent to see).
+  process.kill(process.pid, signal);
+}
+
 /** Remove the address file, if this process wrote one. */
 export function removeAddressFile(): void {
   process.removeListener("exit", removeAddressFile);
+  for (const signal of ENDING_SIGNALS) process.removeListener(signal, onEndingSignal);
   if (written === undefined) return;
   try {
     unlinkSync(written);

@@ -22,7 +22,7 @@ import type { Asset } from "./assets.js";
 import { loadAssets } from "./assets.js";
 import { TokenCheck, tokenCookie } from "./auth.js";
 import { BlockedWatch } from "./blocked-watch.js";
-import { LiveChannel } from "./live.js";
+import { LiveChannel, refuseUpgrade } from "./live.js";
 import type { LinkAnswer } from "./main-link.js";
 import { MainThreadLink } from "./main-link.js";
 import { MAX_PROFILE_SECONDS, MainThreadProfiler, ProfilerBusyError } from "./profiler.js";
@@ -121,7 +121,7 @@ export class InspectorServer {
     this.#server.on("upgrade", (request: IncomingMessage, socket, head: Buffer) => {
       if (pathOf(request) !== "/api/live") {
         this.#badRequests++;
-        socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+        refuseUpgrade(socket, "404 Not Found");
         return;
       }
       this.#live.upgrade(request, socket, head);
@@ -202,7 +202,7 @@ export class InspectorServer {
         response.setHeader("Connection", "close");
         throw new Refusal(413, "LOOPSCOPE_ERR_INSPECT_REQUEST", "requests carry no body");
       }
-      const url = new URL(request.url ?? "/", "http://inspector");
+      const url = parseUrl(request.url);
       const method = request.method ?? "GET";
       // The dashboard's first load may carry the token; it moves to a cookie at once, so it
       // stays out of the history, bookmarks and the Referer of anything the page loads.
@@ -420,6 +420,18 @@ function hasBody(request: IncomingMessage): boolean {
   );
 }
 
+/**
+ * The request's URL. A request line Node accepts can still be no URL (`GET // HTTP/1.1`):
+ * that is the client's fault, 400, not a server error (it was a 500 naming the exception).
+ */
+function parseUrl(target: string | undefined): URL {
+  try {
+    return new URL(target ?? "/", "http://inspector");
+  } catch {
+    throw new Refusal(400, "LOOPSCOPE_ERR_INSPECT_REQUEST", "the request's target is not a URL");
+  }
+}
+
 function pathOf(request: IncomingMessage): string {
   try {
     return new URL(request.url ?? "/", "http://inspector").pathname;
@@ -450,9 +462,12 @@ function noParameters(url: URL): void {
 }
 
 function readQuery(url: URL): TaskQuery {
-  const fields: Record<string, string> = {};
+  // No prototype: with `{}`, a single `constructor` parameter was refused as "given twice"
+  // (`in` saw Object.prototype's) and `__proto__=1` set the prototype, so the unknown
+  // parameter vanished and was accepted.
+  const fields = Object.create(null) as Record<string, string>;
   for (const [name, value] of url.searchParams) {
-    if (name in fields)
+    if (Object.hasOwn(fields, name))
       throw new Refusal(
         400,
         "LOOPSCOPE_ERR_INSPECT_REQUEST",
@@ -489,6 +504,9 @@ function readInteger(
         `unknown parameter "${key.slice(0, 40)}"`,
       );
   }
+  // Given twice is refused, as on /api/tasks (it took the first and ignored the rest).
+  if (url.searchParams.getAll(name).length > 1)
+    throw new Refusal(400, "LOOPSCOPE_ERR_INSPECT_REQUEST", `${name} is given twice`);
   const raw = url.searchParams.get(name);
   if (raw === null) return fallback;
   const value = Number(raw);

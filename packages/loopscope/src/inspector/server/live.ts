@@ -36,6 +36,35 @@ export interface LiveHost {
 }
 
 /**
+ * Answer an upgrade request with `status` and close the socket once the answer is written.
+ * `end()` alone left it half-open: the HTTP server keeps sockets half-open (allowHalfOpen)
+ * and no longer times out one it handed to the upgrade listener, so a client that never
+ * closed its side held it forever, and 128 of them (`maxConnections`) shut everyone out.
+ */
+export function refuseUpgrade(socket: Duplex, status: string): void {
+  socket.once("finish", () => socket.destroy());
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+/** A close frame's reason is at most 123 bytes. */
+const MAX_CLOSE_REASON_BYTES = 123;
+
+/**
+ * `message` cut to fit a close frame. Cut by bytes, not characters: `ws` throws past 123
+ * bytes, and an error naming a client's non-ASCII field (`unknown field "€€€…"`) passed it
+ * at 120 characters; the throw, in a message listener, ended the server's thread.
+ */
+export function closeReason(message: string): string {
+  let reason = "";
+  // By code points: a surrogate pair is never split.
+  for (const char of message) {
+    if (Buffer.byteLength(reason + char) > MAX_CLOSE_REASON_BYTES) break;
+    reason += char;
+  }
+  return reason;
+}
+
+/**
  * The live channel: a WebSocket at `/api/live` (the `ws` library: it checks frames and
  * sizes, so a malformed one closes that connection only). The server pushes status,
  * loop samples and events to every client, and each client's task query about once a
@@ -65,14 +94,12 @@ export class LiveChannel {
   upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on("error", () => undefined);
     if (!this.#host.admit(request)) {
-      socket.end("HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+      refuseUpgrade(socket, "401 Unauthorized");
       return;
     }
     if (this.#clients.size >= MAX_CLIENTS) {
       this.#host.refused();
-      socket.end(
-        "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
-      );
+      refuseUpgrade(socket, "503 Service Unavailable");
       return;
     }
     this.#wss.handleUpgrade(request, socket, head, (ws) => this.#connected(ws));
@@ -136,11 +163,16 @@ export class LiveChannel {
       ) {
         throw new TaskQueryError('a message must be {"type":"subscribe","tasks":{...}}');
       }
-      const tasks = (request as { tasks?: unknown }).tasks ?? {};
-      if (typeof tasks !== "object" || tasks === null || Array.isArray(tasks)) {
+      // Absent is no filter. `null` is not a TaskQuery (LiveRequest): refused like any other
+      // non-object (`?? {}` took it for an absent one).
+      const tasks = (request as { tasks?: unknown }).tasks;
+      if (
+        tasks !== undefined &&
+        (typeof tasks !== "object" || tasks === null || Array.isArray(tasks))
+      ) {
         throw new TaskQueryError("tasks must be an object");
       }
-      client.query = parseTaskQuery(tasks as Record<string, unknown>);
+      client.query = parseTaskQuery((tasks ?? {}) as Record<string, unknown>);
       client.key = taskQueryKey(client.query);
       void this.#host
         .answerTasks(client.query, client.key)
@@ -156,7 +188,7 @@ export class LiveChannel {
           error: { code: "LOOPSCOPE_ERR_INSPECT_REQUEST", message },
         }),
       );
-      client.socket.close(1008, message.slice(0, 120));
+      client.socket.close(1008, closeReason(message));
     }
   }
 
