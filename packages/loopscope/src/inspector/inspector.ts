@@ -138,6 +138,7 @@ class InspectorImpl implements Inspector {
   readonly #collector: LoopMetricsCollector;
   readonly #stopHistory: () => void;
   readonly #stopEvents: () => void;
+  #listening = false;
   #eventsThisSecond = 0;
   #eventsSkipped = 0;
   #stopping: Promise<void> | undefined;
@@ -167,6 +168,7 @@ class InspectorImpl implements Inspector {
         if (!isToMain(message)) return;
         switch (message.type) {
           case "listening": {
+            this.#listening = true;
             const host = message.host.includes(":") ? `[${message.host}]` : message.host;
             resolve({
               protocol: PROTOCOL_VERSION,
@@ -188,7 +190,18 @@ class InspectorImpl implements Inspector {
         }
       });
       this.#worker.on("error", (error) => {
-        reject(error instanceof Error ? error : new Error(String(error)));
+        const failure = error instanceof Error ? error : new Error(String(error));
+        // Before it listens, `ready` says so; after, nothing else would: the dashboard
+        // would just stop answering.
+        if (this.#listening) {
+          process.emitWarning(
+            `loopscope inspector: its server failed and stopped (${failure.message})`,
+            {
+              code: "LOOPSCOPE_WARN_INSPECTOR",
+            },
+          );
+        }
+        reject(failure);
         void this.stop();
       });
     });
