@@ -5,7 +5,7 @@
  *
  * Every message and every JSON answer carries `protocol` ({@link PROTOCOL_VERSION}): a
  * client refuses a version it does not know. Endpoints (all need the token, as a
- * `loopscope_token` cookie or an `Authorization: Bearer` header):
+ * `loopscope_token_<port>` cookie or an `Authorization: Bearer` header):
  *
  * | Method and path                 | Answer                                   |
  * | ------------------------------- | ---------------------------------------- |

@@ -51,6 +51,16 @@ function chartOptions(width: number): uPlot.Options {
   };
 }
 
+/** Runs `callback` when the page is idle (at most a second from now); cancellable. */
+function whenIdle(callback: () => void): { cancel(): void } {
+  if (typeof requestIdleCallback === "function") {
+    const handle = requestIdleCallback(callback, { timeout: 1000 });
+    return { cancel: () => cancelIdleCallback(handle) };
+  }
+  const timer = setTimeout(callback, 0);
+  return { cancel: () => clearTimeout(timer) };
+}
+
 function fmt(value: number | null): string {
   return value === null ? "–" : formatMs(value);
 }
@@ -60,22 +70,42 @@ export function LoopChart({ history }: { readonly history: LoopHistory }) {
   useEffect(() => {
     const element = container.current;
     if (!element) return;
-    const chart = new uPlot(
-      chartOptions(Math.max(300, element.clientWidth)),
-      history.columns,
-      element,
-    );
-    const unsubscribe = history.subscribe(() => chart.setData(history.columns));
-    // Resizes are rare; reading the width only then keeps the per-second redraw layout-free.
-    const resize = new ResizeObserver((entries) => {
-      const width = Math.floor(entries[0]?.contentRect.width ?? 0);
-      if (width > 0 && width !== chart.width) chart.setSize({ width, height: HEIGHT });
-    });
-    resize.observe(element);
+    // The number of samples drawn, for whoever watches the page (tests): set here, not by a
+    // render, so a new sample costs the chart's redraw alone.
+    const count = (drawn: number): void => {
+      element.dataset.points = String(drawn);
+    };
+    count(0);
+    let chart: uPlot | null = null;
+    let resize: ResizeObserver | null = null;
+    let unsubscribe: (() => void) | null = null;
+    // Building the chart (canvas, axes, the first draw) waits for an idle moment: the first
+    // render of the tables and the history's fetch go first, and no task holds them all.
+    const create = (): void => {
+      const created = new uPlot(
+        chartOptions(Math.max(300, element.clientWidth)),
+        history.columns,
+        element,
+      );
+      chart = created;
+      count(history.columns[0].length);
+      unsubscribe = history.subscribe(() => {
+        created.setData(history.columns);
+        count(history.columns[0].length);
+      });
+      // Resizes are rare; reading the width only then keeps the per-second redraw layout-free.
+      resize = new ResizeObserver((entries) => {
+        const width = Math.floor(entries[0]?.contentRect.width ?? 0);
+        if (width > 0 && width !== created.width) created.setSize({ width, height: HEIGHT });
+      });
+      resize.observe(element);
+    };
+    const idle = whenIdle(create);
     return () => {
-      resize.disconnect();
-      unsubscribe();
-      chart.destroy();
+      idle.cancel();
+      resize?.disconnect();
+      unsubscribe?.();
+      chart?.destroy();
     };
   }, [history]);
   return (

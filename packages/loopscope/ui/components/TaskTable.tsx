@@ -1,12 +1,14 @@
 /**
  * The live task list: at most TASK_LIMIT rows the server picked, redrawn in place each
  * push. Rows are keyed by task id so a push changes text in existing rows instead of
- * rebuilding them, and nothing here reads layout. Rows are CSS grid rows, not a <table>:
+ * rebuilding them, a row whose text would not change is not rendered again (see
+ * {@link rowText}), and nothing here reads layout. Rows are CSS grid rows, not a <table>:
  * `content-visibility: auto` skips the layout and paint of rows scrolled out of view,
  * which table rows do not allow.
  */
+import { Component } from "preact";
 import type { TaskGroupSummary, TaskQueryAnswer, TaskSnapshot } from "../../src/protocol/index.js";
-import { formatCount, formatDuration } from "../format.js";
+import { formatCount, formatDuration, leadingFrame, shortLocation } from "../format.js";
 import { AwaitingCell, TaskFlags } from "./Awaiting.js";
 import { StaleMarker } from "./StaleMarker.js";
 
@@ -22,12 +24,52 @@ function keyActivates(event: KeyboardEvent): boolean {
   return event.key === "Enter" || event.key === " ";
 }
 
-function TaskRow(props: {
-  task: TaskSnapshot;
-  debug: boolean;
-  selected: boolean;
-  onSelect: (id: number) => void;
-}) {
+interface TaskRowProps {
+  readonly task: TaskSnapshot;
+  readonly debug: boolean;
+  readonly selected: boolean;
+  readonly onSelect: (id: number) => void;
+}
+
+/**
+ * Everything a row shows, as one string: each push brings new task objects, and most rows
+ * read the same as before (ages of a minute and more move once a second at most, the rest
+ * rarely), so comparing this string spares the diff of their cells.
+ */
+function rowText({ task, debug, selected }: TaskRowProps): string {
+  const awaiting = task.awaiting;
+  const at = awaiting ? leadingFrame(awaiting.at) : undefined;
+  return [
+    task.id,
+    task.name,
+    task.state,
+    formatDuration(task.ageMs),
+    task.neverResumes === true,
+    task.cancelRequested === true,
+    task.internal === true,
+    awaiting?.kind,
+    awaiting?.what,
+    at ? shortLocation(at) : "",
+    selected,
+    debug,
+    debug && task.busyMs !== undefined ? formatDuration(task.busyMs) : "",
+    debug && task.idleMs !== undefined ? formatDuration(task.idleMs) : "",
+    debug ? task.steps : "",
+  ].join("\u0000");
+}
+
+/** A {@link TaskRowView} rendered again only when its text changes. */
+class TaskRow extends Component<TaskRowProps> {
+  override shouldComponentUpdate(next: TaskRowProps): boolean {
+    return next.onSelect !== this.props.onSelect || rowText(next) !== rowText(this.props);
+  }
+
+  override render(props: TaskRowProps) {
+    return <TaskRowView {...props} />;
+  }
+}
+
+function TaskRowView(props: TaskRowProps) {
   const { task, debug, selected, onSelect } = props;
   // An async call outside any task has no id to ask the server about.
   const selectable = task.id !== 0;
@@ -196,6 +238,7 @@ export function TaskTable({ answer, selectedId, onSelect, onGroup, grouping }: T
         role="table"
         class={`grid-table tasks${debug ? " debug" : ""}`}
         data-testid="task-table"
+        data-updated-at={answer?.computedAt}
         aria-label="Pending tasks"
       >
         <HeaderRow columns={debug ? DEBUG_COLUMNS : TASK_COLUMNS} />

@@ -1,8 +1,15 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 
-/** The cookie the dashboard's page carries the token in (HttpOnly, SameSite=Strict). */
-export const TOKEN_COOKIE = "loopscope_token";
+/**
+ * The cookie the dashboard's page carries the token in (HttpOnly, SameSite=Strict), named
+ * after the port the server listens on: cookies do not tell ports apart, so with one name
+ * the dashboard of a second process on the same host would replace the first one's token
+ * in the browser, and the first page's next request would be refused.
+ */
+export function tokenCookieName(port: number | undefined): string {
+  return `loopscope_token_${port ?? 0}`;
+}
 
 /**
  * Checks a request's token against the inspector's, in constant time: both are hashed
@@ -20,14 +27,17 @@ export class TokenCheck {
     return timingSafeEqual(this.#digest, digest(candidate ?? "")) && candidate !== undefined;
   }
 
-  /** The request's token, from `Authorization: Bearer` or the cookie; the header wins. */
+  /**
+   * The request's token, from `Authorization: Bearer` or the cookie of the port it came
+   * in on; the header wins.
+   */
   fromRequest(request: IncomingMessage): string | undefined {
     const header = request.headers.authorization;
     if (header !== undefined) {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
       return match?.[1];
     }
-    return cookie(request.headers.cookie, TOKEN_COOKIE);
+    return cookie(request.headers.cookie, tokenCookieName(request.socket.localPort));
   }
 
   allows(request: IncomingMessage): boolean {
@@ -49,7 +59,10 @@ export function cookie(header: string | undefined, name: string): string | undef
   return undefined;
 }
 
-/** The `Set-Cookie` value that keeps the token for the page: not readable by scripts, never sent cross-site. */
-export function tokenCookie(token: string): string {
-  return `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`;
+/**
+ * The `Set-Cookie` value that keeps the token for the page of the server on `port`: not
+ * readable by scripts, never sent cross-site.
+ */
+export function tokenCookie(token: string, port: number | undefined): string {
+  return `${tokenCookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/`;
 }

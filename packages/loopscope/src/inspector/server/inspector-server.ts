@@ -208,7 +208,10 @@ export class InspectorServer {
       // stays out of the history, bookmarks and the Referer of anything the page loads.
       if (url.pathname === "/" && url.searchParams.has("token")) {
         if (!this.#token.matches(url.searchParams.get("token") ?? undefined)) throw unauthorized();
-        response.writeHead(303, { Location: "/", "Set-Cookie": tokenCookie(this.#data.token) });
+        response.writeHead(303, {
+          Location: "/",
+          "Set-Cookie": tokenCookie(this.#data.token, request.socket.localPort),
+        });
         response.end();
         return;
       }
