@@ -13,7 +13,7 @@ import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import WebSocket from "ws";
-import { TokenCheck, TOKEN_COOKIE, cookie } from "../../src/inspector/server/auth.js";
+import { TokenCheck, cookie, tokenCookieName } from "../../src/inspector/server/auth.js";
 import { closeReason } from "../../src/inspector/server/live.js";
 import { inspectFilePath } from "../../src/lifecycle/dump-files.js";
 import type { InspectorStatus, TaskQueryAnswer } from "../../src/protocol/index.js";
@@ -106,8 +106,9 @@ describe("TokenCheck (the comparison)", () => {
   });
 
   it("reads the Bearer header first, else the cookie", () => {
+    const TOKEN_COOKIE = tokenCookieName(4242);
     const request = (headers: Record<string, string>): IncomingMessage =>
-      ({ headers }) as unknown as IncomingMessage;
+      ({ headers, socket: { localPort: 4242 } }) as unknown as IncomingMessage;
     assert.equal(check.allows(request({ authorization: `Bearer ${right}` })), true);
     assert.equal(check.allows(request({ authorization: `bearer  ${right} ` })), true);
     assert.equal(check.allows(request({ authorization: "Bearer" })), false);
@@ -168,6 +169,7 @@ describe("inspector security (a real process, default settings)", () => {
   });
 
   it("refuses wrong tokens: same length, other length, empty Bearer, wrong cookie, another process's", async () => {
+    const TOKEN_COOKIE = tokenCookieName(Number(new URL(inspected.url).port));
     const wrong: Record<string, string>[] = [
       { Authorization: `Bearer ${sameLengthOther(inspected.token)}` },
       { Authorization: `Bearer ${inspected.token.slice(0, 16)}` },
@@ -195,6 +197,7 @@ describe("inspector security (a real process, default settings)", () => {
   });
 
   it("moves the URL's token to a strict cookie (303), which then authorizes; a wrong one gets no cookie", async () => {
+    const TOKEN_COOKIE = tokenCookieName(Number(new URL(inspected.url).port));
     const moved = await plain(inspected.url, `/?token=${inspected.token}`);
     assert.equal(moved.status, 303);
     assert.equal(moved.headers.get("location"), "/");
