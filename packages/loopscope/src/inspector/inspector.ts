@@ -208,10 +208,11 @@ class InspectorImpl implements Inspector {
     // Whoever awaits `ready` sees the failure; nobody else must get an unhandled rejection.
     // Until then the thread keeps the process up (a few milliseconds), so that `ready`
     // settles for whoever awaits it; after, it never does.
-    this.ready.then(
-      () => this.#worker.unref(),
-      () => this.#worker.unref(),
-    );
+    // A stop() under way keeps it up until the thread ends: not undone here.
+    const unref = (): void => {
+      if (this.#stopping === undefined) this.#worker.unref();
+    };
+    this.ready.then(unref, unref);
 
     this.#stopHistory = keepFinishedTasks();
     this.#stopEvents = onEvent((event) => this.#forward(event));

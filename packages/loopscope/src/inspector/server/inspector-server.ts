@@ -82,6 +82,7 @@ export class InspectorServer {
   #slowClients = 0;
   #facts: ProcessFacts | undefined;
   #push: NodeJS.Timeout | undefined;
+  #stopped = false;
 
   constructor(data: InspectorThreadData, port: MessagePort) {
     this.#data = data;
@@ -137,6 +138,11 @@ export class InspectorServer {
       });
     });
     this.#server.listen(this.#data.port, this.#data.host, () => {
+      // Told to stop before it listened: close at once, so the thread ends now.
+      if (this.#stopped) {
+        this.#server.close();
+        return;
+      }
       const address = this.#server.address();
       if (address === null || typeof address === "string") return;
       this.#send({ type: "listening", host: address.address, port: address.port });
@@ -145,6 +151,8 @@ export class InspectorServer {
   }
 
   stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
     if (this.#push !== undefined) clearInterval(this.#push);
     this.#live.close();
     this.#server.close();
