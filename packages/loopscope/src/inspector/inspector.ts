@@ -189,6 +189,15 @@ class InspectorImpl implements Inspector {
           }
         }
       });
+      this.#worker.once("exit", () => {
+        // Stopped, or ended, before it listened: settled either way (no-op once it has).
+        reject(
+          new InspectorError(
+            "LOOPSCOPE_ERR_INSPECT_LISTEN",
+            "the inspector stopped before it listened",
+          ),
+        );
+      });
       this.#worker.on("error", (error) => {
         const failure = error instanceof Error ? error : new Error(String(error));
         // Before it listens, `ready` says so; after, nothing else would: the dashboard

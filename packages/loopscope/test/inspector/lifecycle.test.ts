@@ -82,6 +82,15 @@ describe("the inspector in a process", () => {
     assert.match(result.stderr, /loopscope: inspector at http:\/\/127\.0\.0\.1:\d+\/\?token=\S+\n/);
   });
 
+  it("stops, and lets the process end, whether or not it listened yet", async () => {
+    // No time bound: the test runner's timeout catches a stop() that never settles.
+    const result = await run(process.execPath, [fixture("inspector/stop-at-once.js")], {
+      env: cleanEnv(),
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^stopped twice \((listened|LOOPSCOPE_ERR_INSPECT_LISTEN)\)\n$/);
+  });
+
   it("says on one line when it cannot listen, and the program goes on", async () => {
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
