@@ -23,6 +23,7 @@ import {
   INITIAL_FILTERS,
   TaskFilters,
   queryOf,
+  queryText,
   type TaskFilterForm,
 } from "./components/TaskFilters.js";
 import { TaskTable } from "./components/TaskTable.js";
@@ -84,6 +85,9 @@ export function App() {
   const problem = "problem" in built ? built.problem : null;
   const queryKey = "query" in built ? JSON.stringify(built.query) : null;
 
+  /** The query the table shows: an answer to an earlier one (still in flight when it changed) is dropped. */
+  const currentQuery = useRef<string | null>(null);
+  currentQuery.current = "query" in built ? queryText(built.query) : null;
   const socket = useRef<LiveSocket | null>(null);
   const loadAbort = useRef<AbortController | null>(null);
 
@@ -124,8 +128,11 @@ export function App() {
           noteBlocked(message.blocked);
           break;
         case "tasks":
-          setTasks(message);
           noteBlocked(message.blocked);
+          // Servers of this protocol echo the query; an answer without it is taken as it is.
+          if (message.query !== undefined && queryText(message.query) !== currentQuery.current)
+            break;
+          setTasks(message);
           break;
         case "loop-sample":
           loopHistory.append(message.sample);
@@ -164,7 +171,9 @@ export function App() {
     setServerError(null);
     const controller = new AbortController();
     api.tasks(query, controller.signal).then(
-      (answer) => setTasks(answer),
+      (answer) => {
+        if (queryText(answer.query) === currentQuery.current) setTasks(answer);
+      },
       (error: unknown) => {
         if (!isAbort(error)) setServerError(`tasks: ${messageOf(error)}`);
       },

@@ -56,6 +56,18 @@ export function queryOf(form: TaskFilterForm): { query: TaskQuery } | { problem:
   };
 }
 
+/**
+ * One text per query, whatever order its fields came in and however each value was written
+ * (`"1"` or `1`, `true`): the server's `query` echo and the page's own compare equal.
+ */
+export function queryText(query: TaskQuery): string {
+  return Object.entries(query)
+    .filter(([, value]) => value !== undefined && value !== "")
+    .map(([field, value]) => `${field}=${String(value)}`)
+    .sort()
+    .join("&");
+}
+
 interface TaskFiltersProps {
   readonly form: TaskFilterForm;
   readonly onChange: (form: TaskFilterForm) => void;
