@@ -29,7 +29,16 @@ function chartOptions(width: number): uPlot.Options {
       },
     ],
     axes: [
-      { stroke: axisColor, grid, ticks: grid },
+      {
+        stroke: axisColor,
+        grid,
+        ticks: grid,
+        // Wall-clock time, to the second: samples come once a second.
+        // Ticks between whole seconds would repeat a label: left blank.
+        values: (_u, splits) =>
+          splits.map((seconds) => (Number.isInteger(seconds) ? clockTime(seconds) : "")),
+        space: 70,
+      },
       {
         scale: "ms",
         label: "delay (ms)",
@@ -49,6 +58,11 @@ function chartOptions(width: number): uPlot.Options {
       },
     ],
   };
+}
+
+/** `HH:MM:SS` of an epoch time in seconds (uPlot's x values). */
+function clockTime(seconds: number): string {
+  return new Date(seconds * 1000).toLocaleTimeString([], { hour12: false });
 }
 
 /** Runs `callback` when the page is idle (at most a second from now); cancellable. */
