@@ -1,17 +1,14 @@
-import { unlinkSync } from "node:fs";
-import { readFile, unlink } from "node:fs/promises";
-import { setTimeout as sleep } from "node:timers/promises";
+import { unlink } from "node:fs/promises";
 import {
   UnsafeRendezvousError,
-  checkRendezvousDir,
   dumpFilePaths,
-  onMarkerPath,
-  processStartTicks,
-  readRendezvousFile,
   rendezvousDir,
   rendezvousOwnerOf,
 } from "../lifecycle/index.js";
+import { dumpOverProtocol } from "./dump-url.js";
 import { EXIT } from "./exit-codes.js";
+import type { Rendezvous } from "./target.js";
+import { dirPresent, fail, looksWithoutLoopscope, processExists, waitForFile } from "./target.js";
 
 /** Options of `loopscope dump`. */
 export interface DumpOptions {
@@ -27,6 +24,8 @@ const DEFAULT_TIMEOUT_MS = 5_000;
  * it on stdout. Resolves to the exit code.
  */
 export async function dumpProcess(pidText: string, options: DumpOptions): Promise<number> {
+  // A URL: the process serving the inspector there, over its protocol.
+  if (/^https?:\/\//i.test(pidText)) return dumpOverProtocol(pidText, options);
   const pid = Number(pidText);
   if (!/^\d+$/.test(pidText) || !Number.isSafeInteger(pid) || pid < 1) {
     return fail(EXIT.USAGE, `pid must be a positive integer, got ${JSON.stringify(pidText)}`);
@@ -54,12 +53,6 @@ export async function dumpProcess(pidText: string, options: DumpOptions): Promis
     }
     throw error;
   }
-}
-
-/** A process's rendezvous directory and the uid it and its files must belong to. */
-interface Rendezvous {
-  readonly dir: string;
-  readonly uid: number;
 }
 
 /** @throws UnsafeRendezvousError when the directory or a file read from it is unsafe. */
@@ -97,128 +90,4 @@ async function askForDump(
   }
   process.stdout.write(content.endsWith("\n") ? content : `${content}\n`);
   return EXIT.OK;
-}
-
-function processExists(pid: number): true | number {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "EPERM") return fail(EXIT.NOT_PERMITTED, `not allowed to signal process ${pid}`);
-    return fail(EXIT.NO_SUCH_PROCESS, `no process with pid ${pid}`);
-  }
-}
-
-/**
- * On Linux, a process's command line and initial environment tell whether the preload
- * was asked for (`--import .../loopscope/...`, directly or in `NODE_OPTIONS`). Where
- * they cannot be read (other systems, other users), assume it was.
- */
-async function looksWithoutLoopscope(pid: number, place: Rendezvous): Promise<boolean> {
-  // A program that turned loopscope on itself (`start()`) leaves a marker while it is on.
-  if (hasCurrentMarker(pid, place)) return false;
-  let cmdline: string;
-  let environ: string;
-  try {
-    [cmdline, environ] = await Promise.all([
-      readFile(`/proc/${pid}/cmdline`, "utf8"),
-      readFile(`/proc/${pid}/environ`, "utf8"),
-    ]);
-  } catch {
-    return false;
-  }
-  const nodeOptions = environ
-    .split("\0")
-    .find((entry) => entry.startsWith("NODE_OPTIONS="))
-    ?.split(/\s+/);
-  return !preloadsLoopscope(cmdline.split("\0")) && !preloadsLoopscope(nodeOptions ?? []);
-}
-
-/**
- * Whether process `pid` left a marker that is still its own: a marker whose start time is
- * not this process's was left by an earlier process with the same pid (killed before it
- * could remove it), and is removed rather than trusted.
- */
-function hasCurrentMarker(pid: number, place: Rendezvous): boolean {
-  const marker = onMarkerPath(pid, place.dir);
-  const content = readChecked(marker, place);
-  if (content === undefined) return false;
-  const writtenStart = content.trim().split(" ")[1];
-  const actualStart = processStartTicks(pid);
-  if (writtenStart === undefined || actualStart === undefined || writtenStart === actualStart) {
-    return true;
-  }
-  try {
-    unlinkSync(marker);
-  } catch {
-    // Someone else's file, or gone already: it is ignored either way.
-  }
-  return false;
-}
-
-/** `--import X`, `--import=X`, `--require X`, `-r X` where X names loopscope. */
-function preloadsLoopscope(args: readonly string[]): boolean {
-  return args.some((arg, i) => {
-    const inline = /^--(?:import|require|loader|experimental-loader)=(.*)$/.exec(arg)?.[1];
-    const next = /^(?:--import|--require|-r|--loader|--experimental-loader)$/.test(arg)
-      ? args[i + 1]
-      : undefined;
-    return /loopscope/i.test(inline ?? next ?? "");
-  });
-}
-
-/** Poll with backoff (10 ms doubling to 200 ms): cheap, and works on every file system. */
-async function waitForFile(
-  file: string,
-  place: Rendezvous,
-  timeoutMs: number,
-): Promise<string | undefined> {
-  const deadline = Date.now() + timeoutMs;
-  let delay = 10;
-  for (;;) {
-    const content = readChecked(file, place);
-    if (content !== undefined) return content;
-    const left = deadline - Date.now();
-    if (left <= 0) return undefined;
-    await sleep(Math.min(delay, left));
-    delay = Math.min(delay * 2, 200);
-  }
-}
-
-/**
- * `file` of the rendezvous directory, read once the directory and the file pass the
- * checks; `undefined` while either is missing or cannot be read.
- *
- * @throws UnsafeRendezvousError: an unsafe directory or file is refused, never taken for
- *   a missing one.
- */
-function readChecked(file: string, place: Rendezvous): string | undefined {
-  if (!dirPresent(place)) return undefined;
-  try {
-    return readRendezvousFile(file, place.uid);
-  } catch (error) {
-    if (error instanceof UnsafeRendezvousError) throw error;
-    return undefined;
-  }
-}
-
-/**
- * Whether the directory exists and passes the checks. One this user cannot look into
- * counts as missing: the wait then ends in "no answer", as before there was a directory.
- *
- * @throws UnsafeRendezvousError
- */
-function dirPresent(place: Rendezvous): boolean {
-  try {
-    return checkRendezvousDir(place.dir, place.uid) === "present";
-  } catch (error) {
-    if (error instanceof UnsafeRendezvousError) throw error;
-    return false;
-  }
-}
-
-function fail(code: number, message: string): number {
-  process.stderr.write(`loopscope: ${message}\n`);
-  return code;
 }

@@ -3,11 +3,14 @@
  * The `loopscope` command.
  *
  *   loopscope run [--debug] [--slow-ms N] [--events FILE] [--inspect [HOST:]PORT] -- <command...>
- *   loopscope dump <pid> [--json] [--timeout-ms N]
+ *   loopscope dump <pid | url> [--json] [--timeout-ms N]
+ *   loopscope inspect <pid> [--json] [--timeout-ms N]
  */
 import { Command } from "commander";
 import { dumpProcess } from "./dump.js";
 import type { DumpOptions } from "./dump.js";
+import { inspectProcess } from "./inspect.js";
+import type { InspectOptions } from "./inspect.js";
 import { runCommand } from "./run.js";
 import type { RunOptions } from "./run.js";
 
@@ -33,13 +36,27 @@ program
 
 program
   .command("dump")
-  .description("ask a running process for a task dump (SIGUSR2) and print it")
-  .argument("<pid>", "process id")
+  .description(
+    "ask a running process for a task dump (SIGUSR2) and print it; or, given its inspector's URL, read the dump over the protocol",
+  )
+  .argument("<pid|url>", "process id, or the inspector's URL with its token")
   .option("--json", "print the task-dump event as JSON instead of text")
   .option("--timeout-ms <n>", "how long to wait for the answer", "5000")
   .option("--force", "signal the process even if it does not look like it runs loopscope")
   .action(async (pid: string, options: DumpOptions) => {
     process.exitCode = await dumpProcess(pid, options);
+  });
+
+program
+  .command("inspect")
+  .description(
+    "open the inspector of a running process that runs loopscope (or find the one it serves) and print its URL with the token",
+  )
+  .argument("<pid>", "process id")
+  .option("--json", "print the address as JSON: url, token, pid")
+  .option("--timeout-ms <n>", "how long to wait for the answer", "5000")
+  .action(async (pid: string, options: InspectOptions) => {
+    process.exitCode = await inspectProcess(pid, options);
   });
 
 await program.parseAsync(process.argv);

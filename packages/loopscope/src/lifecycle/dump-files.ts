@@ -41,6 +41,17 @@ export function inspectFilePath(
 }
 
 /**
+ * `<pid>.inspect-request` in the rendezvous directory: left by `loopscope inspect` before
+ * it sends SIGUSR2, so the process opens its inspector instead of writing a dump.
+ */
+export function inspectRequestPath(
+  pid: number = process.pid,
+  dir: string = rendezvousDir(rendezvousOwnerOf(pid)),
+): string {
+  return join(dir, `${pid}.inspect-request`);
+}
+
+/**
  * Write `content` to `path` atomically: a reader sees the old file or the whole new one.
  * The temporary file is created exclusively (`wx`), so a file or symlink planted under its
  * name is never written through; rename replaces a link, not its target.

@@ -1,6 +1,12 @@
 export { start, stop, activeConfig, writeDump } from "./start.js";
 export type { WrittenDump } from "./start.js";
-export { dumpFilePaths, inspectFilePath, onMarkerPath, writeFileAtomic } from "./dump-files.js";
+export {
+  dumpFilePaths,
+  inspectFilePath,
+  inspectRequestPath,
+  onMarkerPath,
+  writeFileAtomic,
+} from "./dump-files.js";
 export { processEnvironment, processRealUid, processStartTicks } from "./proc.js";
 export {
   checkRendezvousDir,

@@ -15,11 +15,18 @@ let written: string | undefined;
  * rendezvous directory. A server that cannot listen is said on one line; the
  * application goes on.
  */
-export function announceInspector(inspector: Inspector, host: string): void {
+export function announceInspector(
+  inspector: Inspector,
+  host: string,
+  options: { readonly printUrl: boolean } = { printUrl: true },
+): void {
   inspector.ready.then(
     (address) => {
       // The file first: whoever waits for the line below (a test, a wrapper) finds it.
       writeAddressFile(address);
+      // Opened on demand (`loopscope inspect`): the token reaches the asking user through
+      // the file only, never the process's output or logs.
+      if (!options.printUrl) return;
       if (!isLoopback(host)) {
         process.stderr.write(
           `loopscope: the inspector listens on ${host}, beyond this machine: anyone who can reach it and has the token sees this process's tasks and stacks\n`,
@@ -32,6 +39,11 @@ export function announceInspector(inspector: Inspector, host: string): void {
       process.stderr.write(`loopscope: could not start the inspector: ${message}\n`);
     },
   );
+}
+
+/** Write the address file again (a second `loopscope inspect` while the inspector runs). */
+export function rewriteAddressFile(inspector: Inspector): void {
+  inspector.ready.then(writeAddressFile, () => undefined);
 }
 
 function writeAddressFile(address: InspectorAddress): void {

@@ -9,9 +9,11 @@ import { checkExporterPackages, startMetrics } from "../metrics/index.js";
 import { recordSkip, sayNewSkips } from "../patches/index.js";
 import { snapshotTasks, stopWatchingTasks } from "../tasks/index.js";
 import { startWatchdog } from "../watchdog/index.js";
+import type { Inspector } from "../inspector/index.js";
 import { startInspector } from "../inspector/index.js";
-import { announceInspector, removeAddressFile } from "./inspector-address.js";
-import { dumpFilePaths, onMarkerPath, writeFileAtomic } from "./dump-files.js";
+import { announceInspector, removeAddressFile, rewriteAddressFile } from "./inspector-address.js";
+import { readRendezvousFile, rendezvousOwnerOf } from "./rendezvous.js";
+import { dumpFilePaths, inspectRequestPath, onMarkerPath, writeFileAtomic } from "./dump-files.js";
 import { ownRendezvousDir, sayRendezvousProblem } from "./own-rendezvous.js";
 import { processStartTicks } from "./proc.js";
 
@@ -24,6 +26,8 @@ interface Running {
   readonly config: LoopscopeConfig;
   readonly onDumpSignal: () => void;
   readonly services: Stoppable[];
+  /** The inspector, turned on at start or on demand (`loopscope inspect`). */
+  inspector: Inspector | undefined;
 }
 
 let running: Running | undefined;
@@ -57,6 +61,11 @@ export function start(config?: Partial<LoopscopeConfig>): boolean {
   if (resolved.debug) applyDebug(true);
 
   const onDumpSignal = (): void => {
+    // `loopscope inspect` leaves a request before it signals: open the inspector instead.
+    if (takeInspectRequest()) {
+      openInspectorOnDemand();
+      return;
+    }
     // The dump is asynchronous; writeDump reports its own failures and never rejects here.
     void writeDump().catch(() => undefined);
   };
@@ -70,6 +79,7 @@ export function start(config?: Partial<LoopscopeConfig>): boolean {
   markOn();
 
   const services: Stoppable[] = [];
+  let inspector: Inspector | undefined;
   try {
     services.push(startWatchdog({ slowMs: resolved.slowMs }));
   } catch (error) {
@@ -83,7 +93,7 @@ export function start(config?: Partial<LoopscopeConfig>): boolean {
   }
   if (resolved.inspect !== undefined) {
     try {
-      const inspector = startInspector({
+      inspector = startInspector({
         host: resolved.inspect.host,
         port: resolved.inspect.port,
         control: resolved.inspectControl ?? false,
@@ -96,7 +106,7 @@ export function start(config?: Partial<LoopscopeConfig>): boolean {
     }
   }
 
-  running = { config: resolved, onDumpSignal, services };
+  running = { config: resolved, onDumpSignal, services, inspector };
   // What could not be wrapped or hooked in this process, said once.
   sayNewSkips();
   return true;
@@ -168,6 +178,46 @@ async function writeDumpFiles(
   } catch (error) {
     sayRendezvousProblem(error);
     return undefined;
+  }
+}
+
+/**
+ * Whether `loopscope inspect` asked for the inspector: its request file, the user's own
+ * in the checked rendezvous directory, is there (and is taken away).
+ */
+function takeInspectRequest(): boolean {
+  const dir = ownRendezvousDir();
+  if (dir === undefined) return false;
+  const path = inspectRequestPath(process.pid, dir);
+  try {
+    if (readRendezvousFile(path, rendezvousOwnerOf(process.pid).uid) === undefined) return false;
+    unlinkSync(path);
+    return true;
+  } catch {
+    // Unsafe or unreadable: not a request this process acts on; a dump, as always.
+    return false;
+  }
+}
+
+/**
+ * Open the inspector on a free loopback port, with a random token that goes only to the
+ * address file (no line on stderr: the asker reads the file); if it runs already, write
+ * its address file again.
+ */
+function openInspectorOnDemand(): void {
+  const current = running;
+  if (current === undefined) return;
+  if (current.inspector !== undefined) {
+    rewriteAddressFile(current.inspector);
+    return;
+  }
+  try {
+    const inspector = startInspector({ control: current.config.inspectControl ?? false });
+    current.inspector = inspector;
+    current.services.push(inspector);
+    announceInspector(inspector, "127.0.0.1", { printUrl: false });
+  } catch (error) {
+    sayCouldNotStart("inspector", error);
   }
 }
 

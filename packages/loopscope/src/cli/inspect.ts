@@ -1,0 +1,145 @@
+import { chownSync, unlinkSync, writeFileSync } from "node:fs";
+import {
+  UnsafeRendezvousError,
+  inspectFilePath,
+  inspectRequestPath,
+  rendezvousDir,
+  rendezvousOwnerOf,
+} from "../lifecycle/index.js";
+import type { InspectorAddress } from "../protocol/index.js";
+import { EXIT } from "./exit-codes.js";
+import type { Rendezvous } from "./target.js";
+import {
+  dirPresent,
+  fail,
+  looksWithoutLoopscope,
+  processExists,
+  readChecked,
+  waitForFile,
+} from "./target.js";
+
+/** Options of `loopscope inspect`. */
+export interface InspectOptions {
+  readonly json?: boolean;
+  readonly timeoutMs?: string;
+}
+
+const DEFAULT_TIMEOUT_MS = 5_000;
+
+/**
+ * Open the inspector of process `pidText`, which runs loopscope (the preload, or `start()`)
+ * with the inspector off, or find the one it runs: leave a request in its rendezvous
+ * directory, send SIGUSR2, and wait for the address file the process writes there (mode
+ * 0600). Prints the URL with its token (or, with `--json`, the address) on stdout: the
+ * token reaches the user who asked, never the process's output. Resolves to the exit code.
+ */
+export async function inspectProcess(pidText: string, options: InspectOptions): Promise<number> {
+  const pid = Number(pidText);
+  if (!/^\d+$/.test(pidText) || !Number.isSafeInteger(pid) || pid < 1) {
+    return fail(EXIT.USAGE, `pid must be a positive integer, got ${JSON.stringify(pidText)}`);
+  }
+  const timeoutMs =
+    options.timeoutMs === undefined ? DEFAULT_TIMEOUT_MS : Number(options.timeoutMs);
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1) {
+    return fail(
+      EXIT.USAGE,
+      `--timeout-ms must be a positive integer, got ${JSON.stringify(options.timeoutMs)}`,
+    );
+  }
+  const exists = processExists(pid);
+  if (exists !== true) return exists;
+  const owner = rendezvousOwnerOf(pid);
+  const place: Rendezvous = { dir: rendezvousDir(owner), uid: owner.uid };
+  try {
+    return await askForInspector(pid, place, options, timeoutMs);
+  } catch (error) {
+    if (error instanceof UnsafeRendezvousError) return fail(EXIT.UNSAFE_RENDEZVOUS, error.message);
+    throw error;
+  }
+}
+
+async function askForInspector(
+  pid: number,
+  place: Rendezvous,
+  options: InspectOptions,
+  timeoutMs: number,
+): Promise<number> {
+  const addressFile = inspectFilePath(pid, place.dir);
+  // Already serving (turned on at start, or asked before): say where, without a signal.
+  const known = await liveAddress(readChecked(addressFile, place), pid);
+  if (known !== undefined) return print(known, options);
+
+  // SIGUSR2 terminates a Node process that does not listen to it: never send it blind.
+  if (!dirPresent(place) || (await looksWithoutLoopscope(pid, place))) {
+    return fail(
+      EXIT.NOT_LOOPSCOPE,
+      `process ${pid} does not seem to run loopscope, and SIGUSR2 would terminate it. ` +
+        "Start it with `loopscope run -- ...` or `node --import loopscope/register ...`.",
+    );
+  }
+  try {
+    unlinkSync(addressFile);
+  } catch {
+    // None left by an earlier process with this pid.
+  }
+  const request = inspectRequestPath(pid, place.dir);
+  writeFileSync(request, `${process.pid}\n`, { mode: 0o600 });
+  // The process reads only a request of its own user: root asking for a user's process
+  // hands the file over.
+  if (typeof process.getuid === "function" && process.getuid() !== place.uid) {
+    chownSync(request, place.uid, -1);
+  }
+  process.kill(pid, "SIGUSR2");
+
+  const content = await waitForFile(addressFile, place, timeoutMs);
+  const address = await liveAddress(content, pid);
+  if (address === undefined) {
+    try {
+      unlinkSync(request);
+    } catch {
+      // Taken by the process after all.
+    }
+    return fail(
+      EXIT.NO_ANSWER,
+      `process ${pid} did not open its inspector within ${timeoutMs} ms: is it running with loopscope?`,
+    );
+  }
+  return print(address, options);
+}
+
+/**
+ * The address in `content` if it is process `pid`'s and its server answers: a file left
+ * by an earlier process with the same pid (killed by a signal) must not pass for it.
+ */
+async function liveAddress(
+  content: string | undefined,
+  pid: number,
+): Promise<InspectorAddress | undefined> {
+  if (content === undefined) return undefined;
+  let address: InspectorAddress;
+  try {
+    address = JSON.parse(content) as InspectorAddress;
+  } catch {
+    return undefined;
+  }
+  if (address.pid !== pid || typeof address.url !== "string") return undefined;
+  try {
+    const response = await fetch(new URL("api/status", address.url), {
+      headers: { Authorization: `Bearer ${address.token}` },
+      signal: AbortSignal.timeout(2_000),
+    });
+    const status = (await response.json()) as { pid?: unknown };
+    return response.ok && status.pid === pid ? address : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function print(address: InspectorAddress, options: InspectOptions): number {
+  process.stdout.write(
+    options.json === true
+      ? `${JSON.stringify(address)}\n`
+      : `${address.url}?token=${address.token}\n`,
+  );
+  return EXIT.OK;
+}
