@@ -3,7 +3,7 @@ export const EXIT = {
   OK: 0,
   /** Bad command line (commander uses 1 as well). */
   USAGE: 1,
-  /** `dump`: no process with that pid. */
+  /** `dump`, `inspect`: no process with that pid. */
   NO_SUCH_PROCESS: 2,
   /** `dump`: the process exists but this user may not signal it. */
   NOT_PERMITTED: 3,
