@@ -95,6 +95,42 @@ describe("loopscope inspect", () => {
     await plain.finished;
   });
 
+  it(
+    "cannot be used on another user's process",
+    {
+      skip:
+        process.getuid?.() === 0
+          ? false
+          : "needs root, to run the command as a second user (nobody, uid 65534)",
+    },
+    async () => {
+      const app = start(
+        process.execPath,
+        ["--import", "loopscope/register", fixture("pending-tasks.js")],
+        {
+          env: cleanEnv(),
+        },
+      );
+      try {
+        const [, pid] = await app.waitForStdout(/ready (\d+)/);
+        // The command as nobody, against this (root's) process: the kernel refuses the signal,
+        // and nobody's own rendezvous directory is another one.
+        const asNobody = await run(process.execPath, [cliMain, "inspect", pid!], {
+          env: { PATH: process.env.PATH, HOME: "/tmp" },
+          uid: 65_534,
+          gid: 65_534,
+        });
+        assert.equal(asNobody.code, 3, asNobody.stderr);
+        assert.match(asNobody.stderr, /not allowed to signal process/);
+        assert.equal(app.child.exitCode, null);
+        assert.doesNotMatch(app.stderr(), /inspector at/);
+      } finally {
+        app.child.kill("SIGTERM");
+      }
+      await app.finished;
+    },
+  );
+
   it("refuses a bad pid, a missing process, and a dump URL without a token", async () => {
     assert.equal((await loopscope(["inspect", "abc"])).code, 1);
     assert.equal((await loopscope(["inspect", "999999999"])).code, 2);
