@@ -3,8 +3,18 @@
  * on demand through SIGUSR2 and a request file; and `loopscope dump <url>` over it.
  */
 import assert from "node:assert/strict";
-import { statSync } from "node:fs";
-import { join } from "node:path";
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { before, describe, it } from "node:test";
 import { inspectFilePath } from "../../src/lifecycle/index.js";
 import type { InspectorAddress } from "../../src/protocol/index.js";
@@ -13,24 +23,69 @@ import {
   cleanEnv,
   cliMain,
   fixture,
+  packageDir,
   run,
   start,
   testRuntimeDir,
 } from "../fixtures/child-process.js";
 
 /**
- * Run node as nobody: this Node's binary, or, where nobody cannot reach it (the pinned
- * binaries live under root's 0700 home), the machine's own. Which one does not matter here:
- * the kernel is what refuses the signal.
+ * Run the built `loopscope` command as nobody. The checkout may sit where nobody cannot
+ * read (a private temporary folder, root's home), so the built package and the packages
+ * it loads are copied to a folder nobody can read; and the node binary is this one, or,
+ * where nobody cannot reach it (the pinned binaries live under root's 0700 home), the
+ * machine's own. Which does not matter here: the kernel is what refuses the signal.
  */
 async function runAsNobody(args: readonly string[]): Promise<Awaited<ReturnType<typeof run>>> {
-  const options = { env: { PATH: process.env.PATH, HOME: "/tmp" }, uid: 65_534, gid: 65_534 };
+  const root = mkdtempSync(join(tmpdir(), "loopscope-nobody-"));
   try {
-    return await run(process.execPath, args, options);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EACCES") throw error;
-    return run("/usr/bin/node", args, options);
+    chmodSync(root, 0o755);
+    const modules = join(root, "node_modules");
+    cpSync(join(packageDir, "package.json"), join(modules, "loopscope", "package.json"));
+    cpSync(join(packageDir, "dist"), join(modules, "loopscope", "dist"), { recursive: true });
+    for (const dependency of [
+      "commander",
+      "@jridgewell/trace-mapping",
+      "@jridgewell/resolve-uri",
+      "@jridgewell/sourcemap-codec",
+    ]) {
+      cpSync(packageRoot(dependency), join(modules, dependency), { recursive: true });
+    }
+    const main = join(modules, "loopscope", "dist", "cli", "main.js");
+    const options = {
+      env: { PATH: process.env.PATH, HOME: "/tmp" },
+      uid: 65_534,
+      gid: 65_534,
+      cwd: root,
+    };
+    try {
+      return await run(process.execPath, [main, ...args], options);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EACCES") throw error;
+      return await run("/usr/bin/node", [main, ...args], options);
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
   }
+}
+
+const require = createRequire(import.meta.url);
+
+/** The folder of an installed package (some do not export their package.json). */
+function packageRoot(name: string): string {
+  let dir = dirname(require.resolve(name, { paths: [packageDir] }));
+  while (!existsSync(join(dir, "package.json")) || !isPackage(dir, name)) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`cannot find the folder of ${name}`);
+    dir = parent;
+  }
+  return dir;
+}
+
+function isPackage(dir: string, name: string): boolean {
+  return (
+    (JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name?: string }).name === name
+  );
 }
 
 const loopscope = (args: readonly string[]) =>
@@ -130,7 +185,7 @@ describe("loopscope inspect", () => {
         const [, pid] = await app.waitForStdout(/ready (\d+)/);
         // The command as nobody, against this (root's) process: the kernel refuses the signal,
         // and nobody's own rendezvous directory is another one.
-        const asNobody = await runAsNobody([cliMain, "inspect", pid!]);
+        const asNobody = await runAsNobody(["inspect", pid!]);
         assert.equal(asNobody.code, 3, asNobody.stderr);
         assert.match(asNobody.stderr, /not allowed to signal process/);
         assert.equal(app.child.exitCode, null);
