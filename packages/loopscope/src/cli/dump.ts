@@ -1,14 +1,16 @@
 import { unlink } from "node:fs/promises";
-import {
-  UnsafeRendezvousError,
-  dumpFilePaths,
-  rendezvousDir,
-  rendezvousOwnerOf,
-} from "../lifecycle/index.js";
+import { dumpFilePaths } from "../lifecycle/index.js";
 import { dumpOverProtocol } from "./dump-url.js";
 import { EXIT } from "./exit-codes.js";
 import type { Rendezvous } from "./target.js";
-import { dirPresent, fail, looksWithoutLoopscope, processExists, waitForFile } from "./target.js";
+import {
+  dirPresent,
+  fail,
+  findTarget,
+  looksWithoutLoopscope,
+  refusingUnsafe,
+  waitForFile,
+} from "./target.js";
 
 /** Options of `loopscope dump`. */
 export interface DumpOptions {
@@ -17,8 +19,6 @@ export interface DumpOptions {
   readonly force?: boolean;
 }
 
-const DEFAULT_TIMEOUT_MS = 5_000;
-
 /**
  * Ask process `pidText` for a task dump (SIGUSR2), wait for the file it writes and print
  * it on stdout. Resolves to the exit code.
@@ -26,33 +26,9 @@ const DEFAULT_TIMEOUT_MS = 5_000;
 export async function dumpProcess(pidText: string, options: DumpOptions): Promise<number> {
   // A URL: the process serving the inspector there, over its protocol.
   if (/^https?:\/\//i.test(pidText)) return dumpOverProtocol(pidText, options);
-  const pid = Number(pidText);
-  if (!/^\d+$/.test(pidText) || !Number.isSafeInteger(pid) || pid < 1) {
-    return fail(EXIT.USAGE, `pid must be a positive integer, got ${JSON.stringify(pidText)}`);
-  }
-  const timeoutMs =
-    options.timeoutMs === undefined ? DEFAULT_TIMEOUT_MS : Number(options.timeoutMs);
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 1) {
-    return fail(
-      EXIT.USAGE,
-      `--timeout-ms must be a positive integer, got ${JSON.stringify(options.timeoutMs)}`,
-    );
-  }
-
-  const exists = processExists(pid);
-  if (exists !== true) return exists;
-  // The target's directory, from its environment and uid: this shell's may differ (another
-  // TMPDIR, no XDG_RUNTIME_DIR, root dumping a user's process).
-  const owner = rendezvousOwnerOf(pid);
-  const place: Rendezvous = { dir: rendezvousDir(owner), uid: owner.uid };
-  try {
-    return await askForDump(pid, place, options, timeoutMs);
-  } catch (error) {
-    if (error instanceof UnsafeRendezvousError) {
-      return fail(EXIT.UNSAFE_RENDEZVOUS, error.message);
-    }
-    throw error;
-  }
+  const target = findTarget(pidText, options.timeoutMs);
+  if (typeof target === "number") return target;
+  return refusingUnsafe(() => askForDump(target.pid, target.place, options, target.timeoutMs));
 }
 
 /** @throws UnsafeRendezvousError when the directory or a file read from it is unsafe. */

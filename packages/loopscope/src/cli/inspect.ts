@@ -1,20 +1,15 @@
 import { chownSync, unlinkSync, writeFileSync } from "node:fs";
-import {
-  UnsafeRendezvousError,
-  inspectFilePath,
-  inspectRequestPath,
-  rendezvousDir,
-  rendezvousOwnerOf,
-} from "../lifecycle/index.js";
+import { inspectFilePath, inspectRequestPath } from "../lifecycle/index.js";
 import type { InspectorAddress } from "../protocol/index.js";
 import { EXIT } from "./exit-codes.js";
 import type { Rendezvous } from "./target.js";
 import {
   dirPresent,
   fail,
+  findTarget,
   looksWithoutLoopscope,
-  processExists,
   readChecked,
+  refusingUnsafe,
   waitForFile,
 } from "./target.js";
 
@@ -24,8 +19,6 @@ export interface InspectOptions {
   readonly timeoutMs?: string;
 }
 
-const DEFAULT_TIMEOUT_MS = 5_000;
-
 /**
  * Open the inspector of process `pidText`, which runs loopscope (the preload, or `start()`)
  * with the inspector off, or find the one it runs: leave a request in its rendezvous
@@ -34,28 +27,9 @@ const DEFAULT_TIMEOUT_MS = 5_000;
  * token reaches the user who asked, never the process's output. Resolves to the exit code.
  */
 export async function inspectProcess(pidText: string, options: InspectOptions): Promise<number> {
-  const pid = Number(pidText);
-  if (!/^\d+$/.test(pidText) || !Number.isSafeInteger(pid) || pid < 1) {
-    return fail(EXIT.USAGE, `pid must be a positive integer, got ${JSON.stringify(pidText)}`);
-  }
-  const timeoutMs =
-    options.timeoutMs === undefined ? DEFAULT_TIMEOUT_MS : Number(options.timeoutMs);
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 1) {
-    return fail(
-      EXIT.USAGE,
-      `--timeout-ms must be a positive integer, got ${JSON.stringify(options.timeoutMs)}`,
-    );
-  }
-  const exists = processExists(pid);
-  if (exists !== true) return exists;
-  const owner = rendezvousOwnerOf(pid);
-  const place: Rendezvous = { dir: rendezvousDir(owner), uid: owner.uid };
-  try {
-    return await askForInspector(pid, place, options, timeoutMs);
-  } catch (error) {
-    if (error instanceof UnsafeRendezvousError) return fail(EXIT.UNSAFE_RENDEZVOUS, error.message);
-    throw error;
-  }
+  const target = findTarget(pidText, options.timeoutMs);
+  if (typeof target === "number") return target;
+  return refusingUnsafe(() => askForInspector(target.pid, target.place, options, target.timeoutMs));
 }
 
 async function askForInspector(

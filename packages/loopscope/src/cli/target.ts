@@ -11,6 +11,8 @@ import {
   onMarkerPath,
   processStartTicks,
   readRendezvousFile,
+  rendezvousDir,
+  rendezvousOwnerOf,
 } from "../lifecycle/index.js";
 import { EXIT } from "./exit-codes.js";
 
@@ -20,7 +22,51 @@ interface Rendezvous {
   readonly uid: number;
 }
 
-export function processExists(pid: number): true | number {
+const DEFAULT_TIMEOUT_MS = 5_000;
+
+/** A running process a command will reach, and how long the command waits for it. */
+export interface Target {
+  readonly pid: number;
+  readonly place: Rendezvous;
+  readonly timeoutMs: number;
+}
+
+/**
+ * The process `pidText` names, checked (a positive integer, a process this user may
+ * signal) with its rendezvous directory, and `--timeout-ms`; or the exit code, said on
+ * stderr, when either is wrong.
+ */
+export function findTarget(pidText: string, timeoutText: string | undefined): Target | number {
+  const pid = Number(pidText);
+  if (!/^\d+$/.test(pidText) || !Number.isSafeInteger(pid) || pid < 1) {
+    return fail(EXIT.USAGE, `pid must be a positive integer, got ${JSON.stringify(pidText)}`);
+  }
+  const timeoutMs = timeoutText === undefined ? DEFAULT_TIMEOUT_MS : Number(timeoutText);
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1) {
+    return fail(
+      EXIT.USAGE,
+      `--timeout-ms must be a positive integer, got ${JSON.stringify(timeoutText)}`,
+    );
+  }
+  const exists = processExists(pid);
+  if (exists !== true) return exists;
+  // The target's directory, from its environment and uid: this shell's may differ (another
+  // TMPDIR, no XDG_RUNTIME_DIR, root asking about a user's process).
+  const owner = rendezvousOwnerOf(pid);
+  return { pid, place: { dir: rendezvousDir(owner), uid: owner.uid }, timeoutMs };
+}
+
+/** `ask`'s exit code, or 6 with its message when the rendezvous directory or a file is unsafe. */
+export async function refusingUnsafe(ask: () => Promise<number>): Promise<number> {
+  try {
+    return await ask();
+  } catch (error) {
+    if (error instanceof UnsafeRendezvousError) return fail(EXIT.UNSAFE_RENDEZVOUS, error.message);
+    throw error;
+  }
+}
+
+function processExists(pid: number): true | number {
   try {
     process.kill(pid, 0);
     return true;

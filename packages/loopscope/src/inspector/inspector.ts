@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Worker } from "node:worker_threads";
-import { Worker as WorkerThread, isMainThread } from "node:worker_threads";
+import { isMainThread } from "node:worker_threads";
 import { TOKEN_PATTERN } from "../config/index.js";
 import { LoopscopeError } from "../errors/index.js";
 import { eventStats, onEvent } from "../events/index.js";
@@ -10,8 +10,8 @@ import type { InspectorAddress, LoopscopeEvent } from "../protocol/index.js";
 import { PROTOCOL_VERSION } from "../protocol/index.js";
 import { isDebugTracking, keepFinishedTasks, pendingTaskCount } from "../tasks/index.js";
 import {
-  environmentWithoutNodeOptions,
   onBlockedCapture,
+  startLoopscopeThread,
   threadEntry,
   watchdogHeartbeat,
 } from "../watchdog/index.js";
@@ -153,16 +153,11 @@ class InspectorImpl implements Inspector {
       heartbeat: watchdogHeartbeat(),
       answerTimeoutMs: ANSWER_TIMEOUT_MS,
     };
-    const entry = threadEntry("./server/worker", import.meta.url);
-    this.#worker = new WorkerThread(entry.filename, {
-      eval: entry.eval,
-      execArgv: [],
-      env: environmentWithoutNodeOptions(),
-      workerData: data,
-      stdout: false,
-      stderr: false,
-      name: "loopscope-inspector",
-    });
+    this.#worker = startLoopscopeThread(
+      threadEntry("./server/worker", import.meta.url),
+      "loopscope-inspector",
+      data,
+    );
     this.ready = new Promise<InspectorAddress>((resolve, reject) => {
       this.#worker.on("message", (message: unknown) => {
         if (!isToMain(message)) return;

@@ -2,4 +2,4 @@ export { startWatchdog, WatchdogError, onBlockedCapture, watchdogHeartbeat } fro
 export type { Watchdog, WatchdogOptions, BlockedCapture, WatchdogHeartbeat } from "./watchdog.js";
 export { loopBlockedStats } from "./stats.js";
 export type { LoopBlockedStats } from "./stats.js";
-export { threadEntry, environmentWithoutNodeOptions } from "./thread.js";
+export { threadEntry, startLoopscopeThread } from "./thread.js";

@@ -72,17 +72,7 @@ export function startWatchdogThread(
   onMessage: (message: unknown) => void,
   onError: (error: unknown) => void,
 ): Worker {
-  const entry = watchdogThreadEntry();
-  const worker = new Worker(entry.filename, {
-    eval: entry.eval,
-    // Neither the parent's options nor NODE_OPTIONS: see the module comment.
-    execArgv: [],
-    env: environmentWithoutNodeOptions(),
-    workerData: data,
-    stdout: false,
-    stderr: false,
-    name: "loopscope-watchdog",
-  });
+  const worker = startLoopscopeThread(watchdogThreadEntry(), "loopscope-watchdog", data);
   worker.on("message", onMessage);
   worker.on("error", onError);
   // After the listeners: adding a "message" listener refs the worker's port again.
@@ -90,8 +80,29 @@ export function startWatchdogThread(
   return worker;
 }
 
-/** The process's environment without `NODE_OPTIONS`, for a thread (see the module comment). */
-export function environmentWithoutNodeOptions(): NodeJS.ProcessEnv {
+/**
+ * Start one of loopscope's threads (the watchdog's, the inspector's server) from `entry`
+ * (see {@link threadEntry}): with none of the process's options nor `NODE_OPTIONS` (see
+ * the module comment), its output the process's own. Ref'd: the caller decides when it
+ * stops counting. Throws what `new Worker` throws.
+ */
+export function startLoopscopeThread(
+  entry: ThreadEntry,
+  name: string,
+  workerData: unknown,
+): Worker {
+  return new Worker(entry.filename, {
+    eval: entry.eval,
+    execArgv: [],
+    env: environmentWithoutNodeOptions(),
+    workerData,
+    stdout: false,
+    stderr: false,
+    name,
+  });
+}
+
+function environmentWithoutNodeOptions(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   delete env.NODE_OPTIONS;
   return env;
