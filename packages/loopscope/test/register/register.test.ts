@@ -84,7 +84,8 @@ describe("preload (node --import loopscope/register)", () => {
     const result = await run(process.execPath, [...PRELOAD, fixture("exit-code.js")], {
       env: cleanEnv(),
     });
-    assert.equal(result.code, 3);
+    // Once, on Node 26 under CI's load, it ended by a signal instead: say which, and what it printed.
+    assert.equal(result.code, 3, `signal ${result.signal ?? "none"}, stderr: ${result.stderr}`);
   });
 
   it("answers SIGUSR2 with a dump on stderr, in the events file and in the dump file", async () => {
