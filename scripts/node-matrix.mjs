@@ -363,7 +363,9 @@ function runNpmTest(node, npmCli, logFile, workspaces) {
       const summary = SUMMARY_LINE.exec(line);
       if (summary && current) {
         if (!counts.has(current)) counts.set(current, {});
-        counts.get(current)[summary[1]] = Number(summary[2]);
+        // A workspace may run its tests in more than one node:test run: the counts add up.
+        const count = counts.get(current);
+        count[summary[1]] = (count[summary[1]] ?? 0) + Number(summary[2]);
       }
     };
     const started = Date.now();
