@@ -17,6 +17,7 @@ const benches: Record<string, string[]> = {
   debug: ["debug.ts"],
   production: ["production.ts", "--rounds", "3"],
   idle: ["idle.ts", "--rounds", "3"],
+  startup: ["startup.ts", "--rounds", "20"],
   installSize: ["install-size.ts"],
   inspectorQuery: ["inspector-query.ts", "--repeats", "3"],
 };

@@ -1,4 +1,7 @@
 /** Helpers the benches share: arguments, a clean child environment, medians. */
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 export { environmentWithoutLoopscope } from "../../../scripts/child-env.mjs";
 
 /**
@@ -15,6 +18,44 @@ export function positiveIntegerArgument(name: string, fallback: number): number 
     );
   }
   return value;
+}
+
+/**
+ * `--before DIR`: the preload of another build of loopscope, to compare with this one in
+ * the same run (the cost of a change, before and after). DIR is a checkout built with
+ * `npm run build`, or its packages/loopscope; the answer is its dist/register.js, or
+ * `undefined` when the flag is absent.
+ */
+export function beforeRegisterArgument(): string | undefined {
+  const index = process.argv.indexOf("--before");
+  if (index === -1) return undefined;
+  const dir = process.argv[index + 1];
+  if (dir === undefined)
+    throw new TypeError("--before needs a directory: a built checkout of loopscope");
+  const candidates = [
+    join(dir, "packages", "loopscope", "dist", "register.js"),
+    join(dir, "dist", "register.js"),
+  ];
+  const found = candidates.find((candidate) => existsSync(candidate));
+  if (found === undefined) {
+    throw new TypeError(
+      `--before ${dir}: no built preload (${candidates.join(" or ")}); run npm run build there`,
+    );
+  }
+  return resolve(found);
+}
+
+/**
+ * The node arguments of a bench variant: `off` none, `preload` this build's preload
+ * (`loopscope/register`), `before` the preload of `--before`'s build.
+ */
+export function preloadArguments(
+  variant: "off" | "preload" | "before",
+  before: string | undefined,
+): string[] {
+  if (variant === "preload") return ["--import", "loopscope/register"];
+  if (variant === "before" && before !== undefined) return ["--import", pathToFileURL(before).href];
+  return [];
 }
 
 /** The median; for an even count, the mean of the middle two. */

@@ -5,13 +5,23 @@
  * start-up out of the way, then measures `process.cpuUsage()` (every thread: the watchdog's
  * included) over the next `--seconds`. Prints one JSON object: medians, in ms per second.
  *
- * Run (after `npm run build` at the root): `node --import tsx bench/idle.ts [--rounds 3] [--seconds 5]`.
+ * With `--before DIR` (another built checkout), that build's preload runs too, in the same
+ * rounds: the cost of a change, before and after.
+ *
+ * Run (after `npm run build` at the root): `node --import tsx bench/idle.ts [--rounds 3] [--seconds 5] [--before DIR]`.
  */
 import { spawnSync } from "node:child_process";
-import { environmentWithoutLoopscope, median, positiveIntegerArgument } from "./common.js";
+import {
+  beforeRegisterArgument,
+  environmentWithoutLoopscope,
+  median,
+  positiveIntegerArgument,
+  preloadArguments,
+} from "./common.js";
 
 const rounds = positiveIntegerArgument("rounds", 3);
 const seconds = positiveIntegerArgument("seconds", 5);
+const before = beforeRegisterArgument();
 
 /** An idle program: timers far apart, nothing else; prints its CPU ms per second. */
 const IDLE_PROGRAM = `
@@ -26,14 +36,10 @@ setTimeout(() => {
 }, 2000);
 `;
 
-type Variant = "off" | "preload";
+type Variant = "off" | "preload" | "before";
 
 function measure(variant: Variant): number {
-  const args = [
-    ...(variant === "preload" ? ["--import", "loopscope/register"] : []),
-    "-e",
-    IDLE_PROGRAM,
-  ];
+  const args = [...preloadArguments(variant, before), "-e", IDLE_PROGRAM];
   const result = spawnSync(process.execPath, args, {
     encoding: "utf8",
     env: environmentWithoutLoopscope(),
@@ -45,21 +51,31 @@ function measure(variant: Variant): number {
   return (JSON.parse(last) as { cpuMsPerS: number }).cpuMsPerS;
 }
 
-const samples: Record<Variant, number[]> = { off: [], preload: [] };
+const variants: Variant[] =
+  before === undefined ? ["off", "preload"] : ["off", "preload", "before"];
+const samples: Record<Variant, number[]> = { off: [], preload: [], before: [] };
 for (let round = 0; round < rounds; round++) {
-  for (const variant of ["off", "preload"] as const) samples[variant].push(measure(variant));
+  for (const variant of variants) samples[variant].push(measure(variant));
 }
 const round2 = (n: number): number => Math.round(n * 100) / 100;
+const added = (variant: Variant): number => round2(median(samples[variant]) - median(samples.off));
 process.stdout.write(
   `${JSON.stringify({
     bench: "idle",
     rounds,
     seconds,
-    cpuMsPerS: { off: round2(median(samples.off)), preload: round2(median(samples.preload)) },
-    addedCpuMsPerS: round2(median(samples.preload) - median(samples.off)),
-    samples: {
-      off: samples.off.map(round2),
-      preload: samples.preload.map(round2),
-    },
+    cpuMsPerS: Object.fromEntries(
+      variants.map((variant) => [variant, round2(median(samples[variant]))]),
+    ),
+    addedCpuMsPerS: added("preload"),
+    ...(before === undefined
+      ? {}
+      : {
+          before,
+          beforeAddedCpuMsPerS: added("before"),
+          // This build's preload against the other's, same rounds: 1 is no change.
+          ratioToBefore: round2(median(samples.preload) / median(samples.before)),
+        }),
+    samples: Object.fromEntries(variants.map((variant) => [variant, samples[variant].map(round2)])),
   })}\n`,
 );

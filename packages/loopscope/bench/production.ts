@@ -7,7 +7,12 @@
  * Runs alternate between the variants (rotating the order each round); the figures are
  * medians and ratios to the bare run of the same session. Prints one JSON object.
  *
- * Usage: node --import tsx bench/production.ts [--rounds N] [--seconds S]
+ * `preload` is the real preload (`--import loopscope/register`, production mode, nothing
+ * configured): what a user who only adds the preload pays, the inspector never opened.
+ * With `--before DIR` (another built checkout), that build's preload runs too, as
+ * `preloadBefore`, in the same rounds: the cost of a change, before and after.
+ *
+ * Usage: node --import tsx bench/production.ts [--rounds N] [--seconds S] [--before DIR]
  * Needs the built package (`npm run build` at the repository root).
  */
 import { execFile, spawn } from "node:child_process";
@@ -19,10 +24,17 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
+import { beforeRegisterArgument, environmentWithoutLoopscope } from "./common.js";
 
 const { values } = parseArgs({
-  options: { rounds: { type: "string", default: "3" }, seconds: { type: "string", default: "2" } },
+  options: {
+    rounds: { type: "string", default: "3" },
+    seconds: { type: "string", default: "2" },
+    // Read by beforeRegisterArgument.
+    before: { type: "string" },
+  },
 });
+const before = beforeRegisterArgument();
 const rounds = Number(values.rounds);
 const seconds = Number(values.seconds);
 
@@ -64,6 +76,8 @@ const blocked = createRequire(import.meta.url)(${JSON.stringify(blockedAtPath)})
 blocked(() => {}, { threshold: 100 });
 `,
   ),
+  preload: join(dist, "register.js"),
+  ...(before === undefined ? {} : { preloadBefore: before }),
 };
 
 const pipeline = file(
@@ -96,6 +110,9 @@ process.on("SIGTERM", () => server.close(() => process.exit(0)));
 `,
 );
 
+// The preload reads LOOPSCOPE_* from the environment: none of the caller's.
+const childEnv = environmentWithoutLoopscope();
+
 const nodeArgs = (variant: string): string[] => {
   const preload = preloads[variant];
   return preload === undefined ? [] : ["--import", pathToFileURL(preload).href];
@@ -103,15 +120,21 @@ const nodeArgs = (variant: string): string[] => {
 
 function runPipeline(variant: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [...nodeArgs(variant), pipeline], (error, stdout) => {
-      if (error !== null) reject(new Error(`pipeline (${variant}) failed`, { cause: error }));
-      else resolve((JSON.parse(stdout) as { perSecond: number }).perSecond);
-    });
+    execFile(
+      process.execPath,
+      [...nodeArgs(variant), pipeline],
+      { env: childEnv },
+      (error, stdout) => {
+        if (error !== null) reject(new Error(`pipeline (${variant}) failed`, { cause: error }));
+        else resolve((JSON.parse(stdout) as { perSecond: number }).perSecond);
+      },
+    );
   });
 }
 
 async function runHttp(variant: string): Promise<number> {
   const child = spawn(process.execPath, [...nodeArgs(variant), server], {
+    env: childEnv,
     stdio: ["ignore", "pipe", "inherit"],
   });
   const port = await new Promise<number>((resolve, reject) => {
@@ -170,6 +193,8 @@ try {
       none: "no preload",
       production: "watchdog (slowMs 100) + metrics (1 s interval, StatsD + Prometheus server)",
       blockedAt: "blocked-at, threshold 100 ms",
+      preload: "the preload, nothing configured (production mode; the inspector never opened)",
+      ...(before === undefined ? {} : { preloadBefore: `the preload of ${before}` }),
     },
     pipeline: { unit: "messages/s", ...(await measure(runPipeline)) },
     http: { unit: "requests/s", ...(await measure(runHttp)) },

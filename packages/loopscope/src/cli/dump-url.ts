@@ -2,7 +2,7 @@ import type { InspectorStatus, TaskDumpEvent, TaskQueryAnswer } from "../protoco
 import { PROTOCOL_VERSION } from "../protocol/index.js";
 import { renderDump } from "../render/index.js";
 import { EXIT } from "./exit-codes.js";
-import { fail } from "./target.js";
+import { fail, inspectorUrl } from "./target.js";
 
 /** Tasks a dump over the protocol asks for: the inspector's most per answer. */
 const DUMP_LIMIT = 1_000;
@@ -17,17 +17,9 @@ export async function dumpOverProtocol(
   urlText: string,
   options: { readonly json?: boolean; readonly timeoutMs?: string },
 ): Promise<number> {
-  let base: URL;
-  try {
-    base = new URL(urlText);
-  } catch {
-    return fail(EXIT.USAGE, `not a URL: ${JSON.stringify(urlText)}`);
-  }
-  const token = base.searchParams.get("token") ?? process.env.LOOPSCOPE_TOKEN;
-  if (token === undefined || token === "") {
-    return fail(EXIT.USAGE, "the URL carries no token (?token=...) and LOOPSCOPE_TOKEN is not set");
-  }
-  base.search = "";
+  const address = inspectorUrl(urlText);
+  if (typeof address === "number") return address;
+  const { base, token } = address;
   const timeoutMs = options.timeoutMs === undefined ? 5_000 : Number(options.timeoutMs);
   const get = async <T>(path: string): Promise<T> => {
     const response = await fetch(new URL(path, base), {

@@ -2,11 +2,13 @@ import { unlink } from "node:fs/promises";
 import { dumpFilePaths } from "../lifecycle/index.js";
 import { dumpOverProtocol } from "./dump-url.js";
 import { EXIT } from "./exit-codes.js";
+import { servingInspector } from "./inspect.js";
 import type { Rendezvous } from "./target.js";
 import {
   dirPresent,
   fail,
   findTarget,
+  isInspectorUrl,
   looksWithoutLoopscope,
   refusingUnsafe,
   waitForFile,
@@ -20,15 +22,23 @@ export interface DumpOptions {
 }
 
 /**
- * Ask process `pidText` for a task dump (SIGUSR2), wait for the file it writes and print
- * it on stdout. Resolves to the exit code.
+ * Print a task dump of process `pidText` on stdout: over the protocol when it serves its
+ * inspector (its address file says where), otherwise by asking it (SIGUSR2) and waiting
+ * for the file it writes. Resolves to the exit code.
  */
 export async function dumpProcess(pidText: string, options: DumpOptions): Promise<number> {
   // A URL: the process serving the inspector there, over its protocol.
-  if (/^https?:\/\//i.test(pidText)) return dumpOverProtocol(pidText, options);
+  if (isInspectorUrl(pidText)) return dumpOverProtocol(pidText, options);
   const target = findTarget(pidText, options.timeoutMs);
   if (typeof target === "number") return target;
-  return refusingUnsafe(() => askForDump(target.pid, target.place, options, target.timeoutMs));
+  return refusingUnsafe(async () => {
+    // A process that serves its inspector answers over the protocol, without a signal.
+    const address = await servingInspector(target.pid, target.place);
+    if (address !== undefined) {
+      return dumpOverProtocol(`${address.url}?token=${address.token}`, options);
+    }
+    return askForDump(target.pid, target.place, options, target.timeoutMs);
+  });
 }
 
 /** @throws UnsafeRendezvousError when the directory or a file read from it is unsafe. */

@@ -16,6 +16,8 @@ export const EXIT = {
    * link, someone else's, open to others): refused, nothing read.
    */
   UNSAFE_RENDEZVOUS: 6,
+  /** `top`: the process speaks another version of the inspector's protocol. */
+  PROTOCOL_MISMATCH: 7,
   /**
    * `run`: a bad `--slow-ms` or `LOOPSCOPE_*` value, or an exporter configured without its
    * package installed; Node's code for invalid arguments.

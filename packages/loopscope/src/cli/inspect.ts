@@ -27,21 +27,57 @@ export interface InspectOptions {
  * token reaches the user who asked, never the process's output. Resolves to the exit code.
  */
 export async function inspectProcess(pidText: string, options: InspectOptions): Promise<number> {
-  const target = findTarget(pidText, options.timeoutMs);
+  const address = await inspectorOf(pidText, options.timeoutMs);
+  if (typeof address === "number") return address;
+  process.stdout.write(
+    options.json === true
+      ? `${JSON.stringify(address)}\n`
+      : `${address.url}?token=${address.token}\n`,
+  );
+  return EXIT.OK;
+}
+
+/**
+ * The inspector of process `pidText`: the one it serves, or one it opens when asked (as
+ * `loopscope inspect` does); or the exit code, said on stderr. `loopscope top <pid>` reads
+ * the same address.
+ */
+export async function inspectorOf(
+  pidText: string,
+  timeoutText: string | undefined,
+): Promise<InspectorAddress | number> {
+  const target = findTarget(pidText, timeoutText);
   if (typeof target === "number") return target;
-  return refusingUnsafe(() => askForInspector(target.pid, target.place, options, target.timeoutMs));
+  let address: InspectorAddress | number = EXIT.NO_ANSWER;
+  const code = await refusingUnsafe(async () => {
+    address = await askForInspector(target.pid, target.place, target.timeoutMs);
+    return typeof address === "number" ? address : EXIT.OK;
+  });
+  return code === EXIT.OK ? address : code;
+}
+
+/**
+ * The address of the inspector process `pid` serves now (turned on at start, or opened
+ * on demand before), read from its address file; `undefined` when it serves none.
+ *
+ * @throws UnsafeRendezvousError
+ */
+export async function servingInspector(
+  pid: number,
+  place: Rendezvous,
+): Promise<InspectorAddress | undefined> {
+  return liveAddress(readChecked(inspectFilePath(pid, place.dir), place), pid);
 }
 
 async function askForInspector(
   pid: number,
   place: Rendezvous,
-  options: InspectOptions,
   timeoutMs: number,
-): Promise<number> {
+): Promise<InspectorAddress | number> {
   const addressFile = inspectFilePath(pid, place.dir);
   // Already serving (turned on at start, or asked before): say where, without a signal.
-  const known = await liveAddress(readChecked(addressFile, place), pid);
-  if (known !== undefined) return print(known, options);
+  const known = await servingInspector(pid, place);
+  if (known !== undefined) return known;
 
   // SIGUSR2 terminates a Node process that does not listen to it: never send it blind.
   if (!dirPresent(place) || (await looksWithoutLoopscope(pid, place))) {
@@ -78,7 +114,7 @@ async function askForInspector(
       `process ${pid} did not open its inspector within ${timeoutMs} ms: is it running with loopscope?`,
     );
   }
-  return print(address, options);
+  return address;
 }
 
 /**
@@ -107,13 +143,4 @@ async function liveAddress(
   } catch {
     return undefined;
   }
-}
-
-function print(address: InspectorAddress, options: InspectOptions): number {
-  process.stdout.write(
-    options.json === true
-      ? `${JSON.stringify(address)}\n`
-      : `${address.url}?token=${address.token}\n`,
-  );
-  return EXIT.OK;
 }

@@ -5,6 +5,7 @@
  *   loopscope run [--debug] [--slow-ms N] [--events FILE] [--inspect [HOST:]PORT] -- <command...>
  *   loopscope dump <pid | url> [--json] [--timeout-ms N]
  *   loopscope inspect <pid> [--json] [--timeout-ms N]
+ *   loopscope top <pid | url> [--timeout-ms N]
  */
 import { Command } from "commander";
 import { dumpProcess } from "./dump.js";
@@ -12,6 +13,7 @@ import type { DumpOptions } from "./dump.js";
 import { inspectProcess } from "./inspect.js";
 import type { InspectOptions } from "./inspect.js";
 import { runCommand } from "./run.js";
+import type { TopOptions } from "./top/index.js";
 import type { RunOptions } from "./run.js";
 
 const program = new Command("loopscope")
@@ -57,6 +59,22 @@ program
   .option("--timeout-ms <n>", "how long to wait for the answer", "5000")
   .action(async (pid: string, options: InspectOptions) => {
     process.exitCode = await inspectProcess(pid, options);
+  });
+
+program
+  .command("top")
+  .description(
+    "a live view of a running process in this terminal: its tasks, loop delay and blocks, over the inspector's protocol",
+  )
+  .argument(
+    "<pid|url>",
+    "process id (its inspector is opened if it serves none), or the inspector's URL with its token",
+  )
+  .option("--timeout-ms <n>", "how long to wait for the process to open its inspector", "5000")
+  .action(async (target: string, options: TopOptions) => {
+    // Loaded when asked for: the other commands do without its WebSocket client and terminal library.
+    const { topCommand } = await import("./top/index.js");
+    process.exitCode = await topCommand(target, options);
   });
 
 await program.parseAsync(process.argv);

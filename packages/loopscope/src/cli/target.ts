@@ -185,6 +185,34 @@ export function dirPresent(place: Rendezvous): boolean {
   }
 }
 
+/** Whether a command's target is an inspector's URL rather than a pid. */
+export function isInspectorUrl(target: string): boolean {
+  return /^https?:\/\//i.test(target);
+}
+
+/**
+ * An inspector's URL as `loopscope inspect` prints it: the base URL without the token,
+ * and the token (from `?token=`, else `LOOPSCOPE_TOKEN`); or the exit code, said on
+ * stderr, when the URL is not one or carries no token.
+ */
+export function inspectorUrl(
+  text: string,
+): { readonly base: URL; readonly token: string } | number {
+  let base: URL;
+  try {
+    base = new URL(text);
+  } catch {
+    return fail(EXIT.USAGE, `not a URL: ${JSON.stringify(text)}`);
+  }
+  const token = base.searchParams.get("token") ?? process.env.LOOPSCOPE_TOKEN;
+  if (token === undefined || token === "") {
+    return fail(EXIT.USAGE, "the URL carries no token (?token=...) and LOOPSCOPE_TOKEN is not set");
+  }
+  base.search = "";
+  base.hash = "";
+  return { base, token };
+}
+
 export function fail(code: number, message: string): number {
   process.stderr.write(`loopscope: ${message}\n`);
   return code;

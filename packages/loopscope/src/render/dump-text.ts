@@ -1,6 +1,6 @@
 import type { Frame, TaskDumpEvent, TaskSnapshot } from "../protocol/index.js";
 import { DumpKeys } from "./dump-keys.js";
-import { formatMs, renderFrames } from "./frames-text.js";
+import { formatDuration, renderFrames } from "./frames-text.js";
 import type { TaskGroup } from "./group-tasks.js";
 import { groupTasksWith, resumerEnd } from "./group-tasks.js";
 import { taskLabel } from "./task-label.js";
@@ -328,12 +328,4 @@ function range(span: Span): string {
   const low = formatDuration(span.min);
   const high = formatDuration(span.max);
   return low === high ? low : `${low}–${high}`;
-}
-
-/** `0.4 ms`, `850 ms`, `2.1 s`, `3 min 5 s`: the unit that reads best (Go says "for 2 minutes"). */
-function formatDuration(ms: number): string {
-  if (ms < 1000) return formatMs(ms);
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const total = Math.round(ms / 1000);
-  return `${Math.floor(total / 60)} min ${total % 60} s`;
 }

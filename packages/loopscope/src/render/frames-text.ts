@@ -91,3 +91,11 @@ export function formatMs(value: number): string {
   const rounded = Number(value.toFixed(value < 1 ? 2 : 1));
   return rounded === 0 ? "<0.01 ms" : `${rounded} ms`;
 }
+
+/** `0.4 ms`, `850 ms`, `2.1 s`, `3 min 5 s`: the unit that reads best (Go says "for 2 minutes"). */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return formatMs(ms);
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const total = Math.round(ms / 1000);
+  return `${Math.floor(total / 60)} min ${total % 60} s`;
+}

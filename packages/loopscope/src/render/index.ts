@@ -1,4 +1,4 @@
-export { renderFrames, formatFrame, displayPath, formatMs } from "./frames-text.js";
+export { renderFrames, formatFrame, displayPath, formatMs, formatDuration } from "./frames-text.js";
 export type { RenderFramesOptions } from "./frames-text.js";
 export { renderEvent } from "./event-text.js";
 export { renderDump } from "./dump-text.js";

@@ -7,11 +7,8 @@
  * makes docs/images/dashboard.png from it).
  */
 import assert from "node:assert/strict";
-import type { ChildProcess } from "node:child_process";
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import type { Page } from "playwright-core";
 import type { LaunchedBrowser } from "../../../../scripts/browser.mjs";
@@ -21,9 +18,8 @@ import {
   until,
   watchPageProblems,
 } from "../../../../scripts/browser.mjs";
-import { childEnv } from "../helpers/child-env.js";
-
-const CLI = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
+import type { InspectedMayhem } from "../helpers/inspected-mayhem.js";
+import { startInspectedMayhem } from "../helpers/inspected-mayhem.js";
 
 /** The names in the task table's rows, in order (each name cell has the name as its title). */
 /** The part of a row element that rowNames reads (the tests have no DOM types). */
@@ -43,36 +39,15 @@ describe(
   "Mayhem's live dashboard (Chromium)",
   { skip: browserTestsSkipped(), timeout: 60_000 },
   () => {
-    let mayhem: ChildProcess;
-    let stderr = "";
-    let exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+    let mayhem: InspectedMayhem;
     let url: string;
     let browser: LaunchedBrowser;
     let page: Page;
     let problems: string[];
 
     before(async () => {
-      assert.ok(existsSync(CLI), `${CLI} is missing: run \`npm run build\` at the root first`);
-      // Seeded (instance names, latencies, failures); messages about every 0–200 ms, each
-      // handled for up to a second: a table with a few pending tasks at any time.
-      mayhem = spawn(
-        process.execPath,
-        [CLI, "run", "--seed", "1", "--publish-max-interval-ms", "200", "--log-level", "error"],
-        { env: childEnv({ MAYHEM_LOG_FORMAT: "json" }), stdio: ["ignore", "ignore", "pipe"] },
-      );
-      exited = new Promise((resolve) =>
-        mayhem.once("exit", (code, signal) => resolve({ code, signal })),
-      );
-      url = await new Promise<string>((resolve, reject) => {
-        mayhem.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
-          stderr += chunk;
-          const match = /loopscope: inspector at (http:\/\/\S+\/\?token=\S+)\n/.exec(stderr);
-          if (match) resolve(match[1]!);
-        });
-        void exited.then(({ code, signal }) =>
-          reject(new Error(`mayhem ended (${code ?? signal}) before its inspector:\n${stderr}`)),
-        );
-      });
+      mayhem = await startInspectedMayhem();
+      url = mayhem.url;
       browser = await launchBrowser();
       browser.context.setDefaultTimeout(10_000);
       problems = await watchPageProblems(browser.context);
@@ -80,7 +55,8 @@ describe(
     });
     after(async () => {
       await browser?.close();
-      if (mayhem?.exitCode === null && mayhem.signalCode === null) mayhem.kill("SIGKILL");
+      const child = mayhem?.child;
+      if (child?.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
     });
 
     it("shows Mayhem's handle tasks live, and the filter narrows them", async () => {
@@ -157,10 +133,10 @@ describe(
     }
 
     it("shuts down on SIGTERM (exit 0), and the page sees the connection go", async () => {
-      mayhem.kill("SIGTERM");
-      const { code, signal } = await exited;
+      mayhem.child.kill("SIGTERM");
+      const { code, signal } = await mayhem.exited;
       assert.equal(signal, null);
-      assert.equal(code, 0, stderr);
+      assert.equal(code, 0, mayhem.stderr());
       await page
         .getByTestId("connection")
         .and(page.locator('[data-state="disconnected"], [data-state="connecting"]'))

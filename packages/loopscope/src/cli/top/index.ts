@@ -1,0 +1,2 @@
+export { topCommand } from "./top.js";
+export type { TopOptions } from "./top.js";
