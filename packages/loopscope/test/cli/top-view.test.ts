@@ -145,6 +145,25 @@ describe("top's picture", () => {
     }
   });
 
+  it("counts in the footer only what the rows answer: 'asking…' until the new filter's answer comes", () => {
+    const footer = (state: TopState): string =>
+      renderView(state, 120, 20)
+        .at(-1)!
+        .map((segment) => segment.text)
+        .join("");
+    let state = loaded();
+    assert.match(footer(state), /3 of 3 matching/);
+    state = pressKey(state, "/", 10).state;
+    state = pressKey(state, "a", 10).state;
+    state = pressKey(state, "ENTER", 10).state;
+    // The rows are still the unfiltered answer's.
+    assert.equal(rowsOf(state).length, 3);
+    assert.match(footer(state), /asking… · name ~ "a"/);
+    assert.doesNotMatch(footer(state), /matching/);
+    state = withAnswer(state, answer(state, [task(2, "handle a", 900)]));
+    assert.match(footer(state), /1 of 1 matching · name ~ "a"/);
+  });
+
   it("never draws a control character the process sent", () => {
     const state = loaded();
     const evil = withAnswer(

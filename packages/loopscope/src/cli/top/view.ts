@@ -6,7 +6,7 @@ import type { Frame, LoopSample, TaskSnapshot } from "../../protocol/index.js";
 import { isApplicationFrame } from "../../protocol/index.js";
 import { displayPath, formatDuration, formatMs } from "../../render/index.js";
 import type { Column, TopState } from "./state.js";
-import { COLUMNS, rowsOf, shownAnswer, whereOf } from "./state.js";
+import { COLUMNS, answersCurrentQuery, rowsOf, shownAnswer, whereOf } from "./state.js";
 
 export type Tone = "plain" | "dim" | "bold" | "header" | "selected" | "alert" | "warn" | "good";
 
@@ -370,12 +370,16 @@ function footerLine(state: TopState): Line {
     ];
   }
   const answer = shownAnswer(state);
+  // The counts are the rows' own: while a new filter or order is asked for, the rows are
+  // still the last answer's, and counts beside the new filter would misdescribe them.
   const shown =
     answer === undefined
       ? ""
-      : state.grouping === "none"
-        ? `${answer.tasks.length.toLocaleString("en-US")} of ${answer.matched.toLocaleString("en-US")} matching · `
-        : `${plural((answer.groups ?? []).length, "group")} of ${plural(answer.matched, "task")} · `;
+      : !answersCurrentQuery(state, answer)
+        ? "asking… · "
+        : state.grouping === "none"
+          ? `${answer.tasks.length.toLocaleString("en-US")} of ${answer.matched.toLocaleString("en-US")} matching · `
+          : `${plural((answer.groups ?? []).length, "group")} of ${plural(answer.matched, "task")} · `;
   const filter = state.filter === "" ? "" : `name ~ "${state.filter}" · `;
   const site = state.site === undefined ? "" : `site ${displayPath(state.site)} · `;
   const views: Record<string, string> = {
