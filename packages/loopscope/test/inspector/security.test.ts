@@ -510,9 +510,9 @@ describe("inspector security (a real process, default settings)", () => {
         }
         // Each wait is bounded: on a loopback busy with earlier tests' TIME-WAITs, a few of
         // these connections were seen to vanish (no socket left in the kernel on either side)
-        // without the client ever hearing of it. What decides the test is the fresh
-        // connection below: had the server kept the refused upgrades open, its 128
-        // connections would be taken and that connection dropped.
+        // without the client ever hearing of it. Two checks below fail if the server kept
+        // the refused upgrades open: most of them get its FIN, and a fresh connection is
+        // served (its 128 connections would be taken, and that connection dropped).
         const deadline = AbortSignal.timeout(15_000);
         const expired = new Promise<boolean>((resolve) =>
           deadline.addEventListener("abort", () => resolve(false), { once: true }),
