@@ -471,6 +471,20 @@ describe("inspector security (a real process, default settings)", () => {
     }
   });
 
+  it("closes a connection that never sent a request without an answer (a browser's spare one), and answers a request cut off by the timeout with 408", async () => {
+    const port = portOf(inspected);
+    // Past the server's 5 s headers' timeout, checked every second.
+    const [idle, cutOff] = await Promise.all([
+      rawExchange(port, "", 15_000),
+      rawExchange(port, "GET /api/sta", 15_000),
+    ]);
+    assert.equal(idle.closed, true, "the idle connection is closed");
+    // Anything written here would be read as the answer to the browser's next request.
+    assert.equal(idle.text, "");
+    assert.equal(cutOff.closed, true);
+    assert.equal(cutOff.status, 408, cutOff.text);
+  });
+
   it(
     "closes refused upgrades itself: clients that never close them cannot use up its connections",
     { timeout: 60_000 },

@@ -1,5 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { createServer } from "node:http";
+import { Socket } from "node:net";
 import type { MessagePort } from "node:worker_threads";
 import type {
   InspectorStatus,
@@ -113,10 +114,15 @@ export class InspectorServer {
     this.#server.maxConnections = 128;
     this.#server.maxHeadersCount = 64;
     this.#server.setTimeout(15_000, (socket) => socket.destroy());
-    this.#server.on("clientError", (_error, socket) => {
-      this.#badRequests++;
-      if (socket.writable)
-        socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+    this.#server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
+      // A net.Socket here; typed as any Duplex.
+      const bytesRead = socket instanceof Socket ? socket.bytesRead : 1;
+      const status = clientErrorStatus(error, bytesRead);
+      if (status !== undefined) {
+        this.#badRequests++;
+        if (socket.writable)
+          socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      }
       socket.destroy();
     });
     this.#server.on("upgrade", (request: IncomingMessage, socket, head: Buffer) => {
@@ -417,6 +423,20 @@ export class InspectorServer {
 }
 
 /** Append, dropping the oldest past `max`; says whether one was dropped. */
+/**
+ * What to answer a connection Node's parser gave up on, or `undefined` for nothing.
+ * A connection that sent nothing before the headers' timeout is idle, not bad: browsers
+ * open spare ones ahead of need. An answer written into it is read as the answer to the
+ * request the browser sends on it later (a dashboard's fetch got a 400 so), and a 408
+ * where something was sent is what browsers retry on.
+ */
+function clientErrorStatus(error: NodeJS.ErrnoException, bytesRead: number): string | undefined {
+  if (error.code === "ERR_HTTP_REQUEST_TIMEOUT")
+    return bytesRead === 0 ? undefined : "408 Request Timeout";
+  if (error.code === "HPE_HEADER_OVERFLOW") return "431 Request Header Fields Too Large";
+  return "400 Bad Request";
+}
+
 function push<T>(list: T[], item: T, max: number): boolean {
   list.push(item);
   if (list.length <= max) return false;
