@@ -422,7 +422,6 @@ export class InspectorServer {
   }
 }
 
-/** Append, dropping the oldest past `max`; says whether one was dropped. */
 /**
  * What to answer a connection Node's parser gave up on, or `undefined` for nothing.
  * A connection that sent nothing before the headers' timeout is idle, not bad: browsers
@@ -437,6 +436,7 @@ function clientErrorStatus(error: NodeJS.ErrnoException, bytesRead: number): str
   return "400 Bad Request";
 }
 
+/** Append, dropping the oldest past `max`; says whether one was dropped. */
 function push<T>(list: T[], item: T, max: number): boolean {
   list.push(item);
   if (list.length <= max) return false;
