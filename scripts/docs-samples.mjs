@@ -24,9 +24,24 @@ const loopscopeCli = join(root, "packages/loopscope/bin/loopscope.mjs");
 const DOCS = ["README.md", "docs", "packages"];
 
 /** A sample from one of the example programs under docs/examples/, run with the preload. */
-function example(name, file, take, env = {}) {
-  return { name, env, program: ["--import", "loopscope/register", `docs/examples/${file}`], take };
+function example(name, file, take, env = {}, nodeArgs = []) {
+  return {
+    name,
+    env,
+    program: [...nodeArgs, "--import", "loopscope/register", `docs/examples/${file}`],
+    take,
+  };
 }
+
+/** One report of each cause the watchdog tells apart, from docs/examples/stalls.mjs. */
+const stall = (name, reports, including) =>
+  example(
+    "stall-" + name,
+    "stalls.mjs",
+    { reports, including, count: 1 },
+    { LOOPSCOPE_SLOW_MS: "50" },
+    ["--expose-gc"],
+  );
 
 /**
  * The runs: each one starts a program (Mayhem unless `program` says otherwise), waits, and
@@ -44,6 +59,11 @@ const SAMPLES = [
     count: 1,
   }),
   example("watchdog-busy-event", "blocking.mjs", { event: "loop-blocked", framesKept: 2 }),
+  stall("javascript", /^loopscope: event loop blocked for \S+ ms by JavaScript/, "busyLoop"),
+  stall("many-callbacks", /^loopscope: event loop stalled for \S+ ms by many short callbacks/),
+  stall("native-call", /^loopscope: event loop blocked for \S+ ms by a native call/),
+  stall("gc", /^loopscope: event loop blocked for \S+ ms by garbage collection/),
+  stall("host-paused", /^loopscope: process paused for/),
   example(
     "debug-rejection",
     "rejection.mjs",
@@ -65,7 +85,7 @@ const SAMPLES = [
   example(
     "debug-slow-task",
     "slow-task.mjs",
-    { reports: /^loopscope: event loop blocked for \S+ ms in task/, count: 1 },
+    { reports: /^loopscope: event loop blocked for \S+ ms by .* in task/, count: 1 },
     { LOOPSCOPE_DEBUG: "1" },
   ),
   {
@@ -81,7 +101,7 @@ const SAMPLES = [
   {
     name: "mayhem-blocking-save",
     env: { MAYHEM_INJECT: "blocking-save" },
-    take: { reports: /^loopscope: event loop blocked (in|for \S+ ms in) task/, count: 2 },
+    take: { reports: /^loopscope: event loop blocked (in|for \S+ ms by .* in) task/, count: 2 },
   },
   {
     name: "mayhem-blocking-save-event",

@@ -13,6 +13,7 @@ const run = promisify(execFile);
 /** Each bench with the arguments that keep the whole set to a few minutes. */
 const benches: Record<string, string[]> = {
   tasks: ["tasks.ts"],
+  recorder: ["recorder.ts"],
   report: ["report.ts", "100000"],
   debug: ["debug.ts"],
   production: ["production.ts", "--rounds", "3"],

@@ -8,6 +8,13 @@
  * With `--before DIR` (another built checkout), that build's preload runs too, in the same
  * rounds: the cost of a change, before and after.
  *
+ * On Linux an idle process under the preload runs no timer on its main thread (the
+ * heartbeat's idle mode): what it pays is the watchdog thread's look at the main thread's
+ * `/proc` state, about ten a second at the default threshold, and a beat when a timer of
+ * the program's own wakes it (here, when the measurement begins and ends). Each wake of a
+ * thread is dear on a virtual machine and its price moves with the machine's state: compare
+ * figures of the same run.
+ *
  * Run (after `npm run build` at the root): `node --import tsx bench/idle.ts [--rounds 3] [--seconds 5] [--before DIR]`.
  */
 import { spawnSync } from "node:child_process";

@@ -56,7 +56,14 @@ export { captureStack, resolveStack, parseStack } from "./stacks/index.js";
 export type { RawStack } from "./stacks/index.js";
 
 // Renderers, and the grouping of a dump any client can build on.
-export { renderFrames, renderEvent, renderDump, groupTasks } from "./render/index.js";
+export {
+  renderFrames,
+  renderEvent,
+  renderDump,
+  renderRecorder,
+  renderRecorderSummary,
+  groupTasks,
+} from "./render/index.js";
 export type { RenderFramesOptions, TaskGroup, GroupedTasks } from "./render/index.js";
 
 // The schema of every event and snapshot.
@@ -96,4 +103,10 @@ export type {
   LiveMessage,
   LiveRequest,
   InspectorAddress,
+  RecorderEntryKind,
+  RecorderEntry,
+  RecorderWindow,
+  RecorderStarts,
+  RecorderFile,
+  RecorderAnswer,
 } from "./protocol/index.js";

@@ -19,6 +19,19 @@ export {
   UnsafeRendezvousError,
 } from "./lifecycle/index.js";
 
+// The flight recorder: its windows (a loop-blocked report carries one), its counters, and
+// the GC pauses it tracks.
+export {
+  startRecorder,
+  stopRecorder,
+  recorderWindow,
+  wholeRecorderWindow,
+  recorderStats,
+  gcPausesBetween,
+  trackGcPauses,
+} from "./recorder/index.js";
+export type { RecorderOptions, RecorderStats, GcPauses, WindowLimits } from "./recorder/index.js";
+
 // The tasks' debug tracking, which `setDebug` switches with the rest of debug mode.
 export { setDebugTracking, isDebugTracking, currentTaskRef, taskRef } from "./tasks/index.js";
 

@@ -18,6 +18,7 @@ import { EventLog } from "./components/EventLog.js";
 import { FinishedTasks } from "./components/FinishedTasks.js";
 import { Header } from "./components/Header.js";
 import { LoopChart } from "./components/LoopChart.js";
+import { RecorderPanel } from "./components/RecorderPanel.js";
 import { TaskDetail } from "./components/TaskDetail.js";
 import {
   INITIAL_FILTERS,
@@ -34,7 +35,7 @@ import { LoopHistory } from "./loop-history.js";
 /** Typing in the filter box settles this long before the query goes out. */
 const FILTER_DEBOUNCE_MS = 250;
 
-type Tab = "tasks" | "finished";
+type Tab = "tasks" | "finished" | "recorder";
 
 interface Blocked {
   readonly blocked: BlockedNow;
@@ -212,7 +213,7 @@ export function App() {
       <LoopChart history={loopHistory} />
       <div class="columns">
         <main class="panel main-panel">
-          <div class="tabs" role="tablist" aria-label="task views">
+          <div class="tabs" role="tablist" aria-label="views">
             <button
               type="button"
               role="tab"
@@ -231,6 +232,15 @@ export function App() {
             >
               Finished
             </button>
+            <button
+              type="button"
+              role="tab"
+              aria-selected={tab === "recorder"}
+              onClick={() => setTab("recorder")}
+              data-testid="tab-recorder"
+            >
+              Recorder
+            </button>
           </div>
           {tab === "tasks" ? (
             <>
@@ -243,8 +253,10 @@ export function App() {
                 grouping={effectiveForm.group}
               />
             </>
-          ) : (
+          ) : tab === "finished" ? (
             <FinishedTasks onSelect={setSelectedId} />
+          ) : (
+            <RecorderPanel />
           )}
         </main>
         <aside class="side">

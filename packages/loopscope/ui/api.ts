@@ -15,6 +15,7 @@ import type {
   LoopSamplesAnswer,
   PROTOCOL_VERSION as ProtocolVersion,
   RecentEventsAnswer,
+  RecorderAnswer,
   TaskDetailAnswer,
   TaskQuery,
   TaskQueryAnswer,
@@ -117,6 +118,8 @@ export const api = {
   events: (limit = 200, signal?: AbortSignal) =>
     getJson<RecentEventsAnswer>(`/api/events?limit=${limit}`, { signal }),
   loop: (signal?: AbortSignal) => getJson<LoopSamplesAnswer>("/api/loop", { signal }),
+  /** The flight recorder's last seconds (the server's default bound of entries). */
+  recorder: (signal?: AbortSignal) => getJson<RecorderAnswer>("/api/recorder", { signal }),
   cancel: (id: number) =>
     getJson<CancelAnswer>(`/api/tasks/${encodeURIComponent(id)}/cancel`, { method: "POST" }),
   /** A CPU profile of `seconds`, as the `.cpuprofile` body (Chrome DevTools' format). */

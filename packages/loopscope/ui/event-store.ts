@@ -9,8 +9,16 @@ import type { LoggedEvent } from "./components/EventLog.js";
 export const MAX_EVENTS = 500;
 const FLUSH_MS = 250;
 
-/** Events carry no id: the same report from the history and the live channel is the same JSON. */
+/**
+ * Events carry no id: the same report from the history and the live channel is the same
+ * JSON. A block's recorder window (up to 64 KB) is stood for by its span and size, so a
+ * merge does not write out every window the log holds.
+ */
 function identity(event: LoopscopeEvent): string {
+  if (event.type === "loop-blocked" && event.recorder) {
+    const { recorder, ...rest } = event;
+    return `${JSON.stringify(rest)} ${recorder.from} ${recorder.until} ${recorder.entries.length}`;
+  }
   return JSON.stringify(event);
 }
 

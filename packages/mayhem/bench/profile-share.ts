@@ -9,12 +9,21 @@
  *     packages/mayhem/dist/cli/main.js bench --messages 200000      # as many runs as you like
  *   node --import tsx packages/mayhem/bench/profile-share.ts /tmp/prof
  * Prints one JSON object: samples in all, in the preload's code, the share, the top functions.
+ *
+ * The native-call wrappers (`watchdog/native-calls`) are left out of the preload's share and
+ * counted apart (`nativeCallWrapperSamples`): V8's profiler gives a built-in no frame of its
+ * own, so the time of a wrapped `JSON.parse` or `JSON.stringify` is counted in the thin
+ * wrapper's frame; their share is the wrapped calls' own work, not loopscope's cost (that is
+ * measured by loopscope's bench/native-calls.ts and bench/attribution.ts).
  */
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 
 /** The preload's own code, as it appears in profile URLs (built or source). */
-const PRELOAD_CODE = /loopscope\/(dist|src)\/(watchdog|metrics|lifecycle|events|config|register)/;
+const PRELOAD_CODE =
+  /loopscope\/(dist|src)\/(watchdog|metrics|lifecycle|events|config|register|recorder)/;
+/** The native-call wrappers: their frames carry the wrapped built-in's own time. */
+const NATIVE_CALL_WRAPPERS = /loopscope\/(dist|src)\/watchdog\/native-calls\./;
 
 interface ProfileNode {
   readonly id: number;
@@ -34,6 +43,7 @@ if (files.length === 0) throw new Error(`no .cpuprofile files in ${dir}`);
 
 let total = 0;
 let preload = 0;
+let nativeCallWrappers = 0;
 const byFunction = new Map<string, number>();
 for (const file of files) {
   const profile = JSON.parse(readFileSync(join(dir, file), "utf8")) as Profile;
@@ -41,7 +51,12 @@ for (const file of files) {
   for (const id of profile.samples) {
     total++;
     const frame = nodes.get(id)?.callFrame;
-    if (frame === undefined || !PRELOAD_CODE.test(frame.url)) continue;
+    if (frame === undefined) continue;
+    if (NATIVE_CALL_WRAPPERS.test(frame.url)) {
+      nativeCallWrappers++;
+      continue;
+    }
+    if (!PRELOAD_CODE.test(frame.url)) continue;
     preload++;
     const where = frame.url.slice(frame.url.indexOf("loopscope/"));
     const key = `${frame.functionName || "(anonymous)"} ${where}:${frame.lineNumber + 1}`;
@@ -56,6 +71,9 @@ process.stdout.write(
     samples: total,
     preloadSamples: preload,
     preloadSharePercent: Math.round((preload / total) * 100_000) / 1000,
+    // Left out of the preload's share: the wrapped built-ins' own work (see above).
+    nativeCallWrapperSamples: nativeCallWrappers,
+    nativeCallWrapperSharePercent: Math.round((nativeCallWrappers / total) * 100_000) / 1000,
     top: Object.fromEntries(top),
   })}\n`,
 );

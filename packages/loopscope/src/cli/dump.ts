@@ -1,5 +1,6 @@
 import { unlink } from "node:fs/promises";
 import { dumpFilePaths } from "../lifecycle/index.js";
+import { dumpRecorder } from "./dump-recorder.js";
 import { dumpOverProtocol } from "./dump-url.js";
 import { EXIT } from "./exit-codes.js";
 import { servingInspector } from "./inspect.js";
@@ -19,14 +20,18 @@ export interface DumpOptions {
   readonly json?: boolean;
   readonly timeoutMs?: string;
   readonly force?: boolean;
+  /** The flight recorder instead of a task dump. */
+  readonly recorder?: boolean;
 }
 
 /**
  * Print a task dump of process `pidText` on stdout: over the protocol when it serves its
  * inspector (its address file says where), otherwise by asking it (SIGUSR2) and waiting
- * for the file it writes. Resolves to the exit code.
+ * for the file it writes. With `recorder`, its flight recorder instead (`dump-recorder.ts`).
+ * Resolves to the exit code.
  */
 export async function dumpProcess(pidText: string, options: DumpOptions): Promise<number> {
+  if (options.recorder === true) return dumpRecorder(pidText, options);
   // A URL: the process serving the inspector there, over its protocol.
   if (isInspectorUrl(pidText)) return dumpOverProtocol(pidText, options);
   const target = findTarget(pidText, options.timeoutMs);

@@ -3,7 +3,7 @@
  * The `loopscope` command.
  *
  *   loopscope run [--debug] [--slow-ms N] [--events FILE] [--inspect [HOST:]PORT] -- <command...>
- *   loopscope dump <pid | url> [--json] [--timeout-ms N]
+ *   loopscope dump <pid | url> [--json] [--recorder] [--timeout-ms N]
  *   loopscope inspect <pid> [--json] [--timeout-ms N]
  *   loopscope top <pid | url> [--timeout-ms N]
  */
@@ -42,7 +42,14 @@ program
     "ask a running process for a task dump (SIGUSR2) and print it; or, given its inspector's URL, read the dump over the protocol",
   )
   .argument("<pid|url>", "process id, or the inspector's URL with its token")
-  .option("--json", "print the task-dump event as JSON instead of text")
+  .option(
+    "--json",
+    "print the task-dump event (with --recorder: the recorder file) as JSON instead of text",
+  )
+  .option(
+    "--recorder",
+    "print the flight recorder instead: the last seconds of tasks, blocks, GC pauses, rejections (of a process that died of one: the file it left)",
+  )
   .option("--timeout-ms <n>", "how long to wait for the answer", "5000")
   .option("--force", "signal the process even if it does not look like it runs loopscope")
   .action(async (pid: string, options: DumpOptions) => {

@@ -23,7 +23,17 @@ export interface LoopscopeConfig {
   inspectToken?: string;
   /** Allow the inspector's control actions, such as cancelling a task (`LOOPSCOPE_INSPECT_CONTROL=1`). */
   inspectControl?: boolean;
+  /**
+   * How many seconds the flight recorder keeps (`LOOPSCOPE_RECORDER_SECONDS`, 0 to
+   * {@link MAX_RECORDER_SECONDS}); 0 turns it off. Default {@link DEFAULT_RECORDER_SECONDS}.
+   */
+  recorderSeconds?: number;
 }
+
+/** The flight recorder's window when `recorderSeconds` is not given. */
+export const DEFAULT_RECORDER_SECONDS = 10;
+/** The longest window `LOOPSCOPE_RECORDER_SECONDS` takes: an hour (the ring's bounds cap it anyway). */
+export const MAX_RECORDER_SECONDS = 3_600;
 
 /** Defaults, as `configFromEnv({})` returns them. */
 export const DEFAULT_CONFIG: Readonly<LoopscopeConfig> = Object.freeze({
@@ -49,6 +59,7 @@ const DEFAULT_STATSD_PREFIX = "loopscope.";
  * | `LOOPSCOPE_INSPECT` | `[host:]port` (port 0: a free one), host `127.0.0.1` unless given | none |
  * | `LOOPSCOPE_TOKEN` | the inspector's token: 16 to 256 of `A-Z a-z 0-9 . _ ~ -` | random |
  * | `LOOPSCOPE_INSPECT_CONTROL` | `1`/`0`/`true`/`false`: allow cancelling tasks from the inspector | `0` |
+ * | `LOOPSCOPE_RECORDER_SECONDS` | integer from 0 to 3600: the flight recorder's window; 0 turns it off | `10` |
  *
  * An empty variable counts as unset.
  *
@@ -102,6 +113,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): LoopscopeCo
   }
   const control = readBoolean(env, "LOOPSCOPE_INSPECT_CONTROL");
   if (control !== undefined) config.inspectControl = control;
+  const recorderSeconds = readInteger(env, "LOOPSCOPE_RECORDER_SECONDS", 0, MAX_RECORDER_SECONDS);
+  if (recorderSeconds !== undefined) config.recorderSeconds = recorderSeconds;
   return config;
 }
 
@@ -155,6 +168,23 @@ function readPositiveInteger(env: NodeJS.ProcessEnv, name: string): number | und
   const parsed = Number(trimmed);
   if (!/^\d+$/.test(trimmed) || !Number.isSafeInteger(parsed) || parsed < 1) {
     throw new LoopscopeConfigError(name, value, "a positive integer");
+  }
+  return parsed;
+}
+
+/** An integer from `min` to `max`. */
+function readInteger(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  min: number,
+  max: number,
+): number | undefined {
+  const value = read(env, name);
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  const parsed = Number(trimmed);
+  if (!/^\d+$/.test(trimmed) || parsed < min || parsed > max) {
+    throw new LoopscopeConfigError(name, value, `an integer from ${min} to ${max}`);
   }
   return parsed;
 }

@@ -50,7 +50,7 @@ export interface BlockingCallMonitorOptions {
 }
 
 /** The modules whose `*Sync` functions block the thread, with the prefix a report names. */
-const MODULES: readonly (readonly [string, object])[] = [
+export const BLOCKING_MODULES: readonly (readonly [string, object])[] = [
   ["fs", fs],
   ["child_process", childProcess],
   ["zlib", zlib],
@@ -73,14 +73,15 @@ const EXEMPT: Readonly<Record<string, (args: readonly unknown[]) => boolean>> = 
 /** The names of every call the monitor wraps, e.g. `fs.readFileSync`, `Atomics.wait`. */
 export function blockingCallNames(): string[] {
   const names: string[] = [];
-  for (const [prefix, owner] of MODULES) {
+  for (const [prefix, owner] of BLOCKING_MODULES) {
     for (const key of syncFunctionKeys(owner)) names.push(`${prefix}.${key}`);
   }
   names.push("Atomics.wait");
   return names;
 }
 
-function syncFunctionKeys(owner: object): string[] {
+/** The names of the `*Sync` functions a module object has, e.g. `readFileSync`. */
+export function syncFunctionKeys(owner: object): string[] {
   return Object.keys(owner).filter((key) => {
     if (!key.endsWith("Sync")) return false;
     try {
@@ -143,7 +144,7 @@ export class BlockingCallMonitor {
   install(): void {
     if (this.#active) return;
     this.#active = true;
-    for (const [prefix, owner] of MODULES) {
+    for (const [prefix, owner] of BLOCKING_MODULES) {
       for (const key of syncFunctionKeys(owner)) this.#patch(owner, key, `${prefix}.${key}`);
     }
     this.#patch(Atomics, "wait", "Atomics.wait");

@@ -61,7 +61,7 @@ export function inspectCaller(skipAbove: Function): CallerInfo {
       duringModuleLoad = true;
       break;
     }
-    if (key === undefined && file !== "" && !isInternalFile(file)) {
+    if (key === undefined && file !== "" && !isInternalFile(file) && !isPassThroughWrapper(file)) {
       ownCall = isLoopscopeFile(stripFileUrl(file));
       key = `${file}:${site.getLineNumber() ?? 0}:${site.getColumnNumber() ?? 0}`;
     }
@@ -135,6 +135,15 @@ function sitesOfText(stack: string): readonly V8CallSite[] {
     });
   }
   return sites;
+}
+
+/**
+ * The watchdog's native-call wrapper (`watchdog/native-calls.ts`) calls the original
+ * through to the application's call: a frame of it under debug mode's own wrapper is not
+ * loopscope calling, so the caller is looked for below it.
+ */
+function isPassThroughWrapper(file: string): boolean {
+  return /[\\/]watchdog[\\/]native-calls\.[jt]s$/.test(file) && isLoopscopeFile(stripFileUrl(file));
 }
 
 function stripFileUrl(file: string): string {

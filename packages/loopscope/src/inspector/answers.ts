@@ -5,6 +5,7 @@
  */
 import type {
   FinishedTasksAnswer,
+  RecorderAnswer,
   Frame,
   TaskDetailAnswer,
   TaskGroupSummary,
@@ -13,6 +14,7 @@ import type {
   TaskSnapshot,
 } from "../protocol/index.js";
 import { isApplicationFrame } from "../protocol/index.js";
+import { recorderWindow } from "../recorder/index.js";
 import { groupTasks } from "../render/index.js";
 import type { TaskFields } from "../tasks/index.js";
 import { cancelTask, finishedTasks, firstTasks, snapshotTasks } from "../tasks/index.js";
@@ -27,6 +29,8 @@ export interface Answer {
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 1_000;
 export const MAX_GROUPS = 200;
+/** The recorder's answer: at most this many bytes of JSON, whatever its `limit`. */
+export const RECORDER_MAX_BYTES = 1024 * 1024;
 const MAX_CHILDREN = 100;
 
 type Unversioned<T> = Omit<T, "protocol" | "stale" | "blocked">;
@@ -46,6 +50,18 @@ export function answer(question: Question): Answer {
           computedAt: Date.now(),
           tasks,
           dropped,
+        };
+        return ok(body);
+      }
+      case "recorder": {
+        const window = recorderWindow(undefined, {
+          maxEntries: question.limit,
+          maxBytes: RECORDER_MAX_BYTES,
+        });
+        const body: Unversioned<RecorderAnswer> = {
+          type: "recorder",
+          computedAt: Date.now(),
+          ...(window === undefined ? {} : { window }),
         };
         return ok(body);
       }

@@ -42,6 +42,7 @@ export type Question =
   | { readonly kind: "tasks"; readonly query: TaskQuery }
   | { readonly kind: "task"; readonly id: number }
   | { readonly kind: "finished"; readonly limit: number }
+  | { readonly kind: "recorder"; readonly limit: number }
   | { readonly kind: "cancel"; readonly id: number };
 
 /** Server thread → main thread. */

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { rename, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { rendezvousDir, rendezvousOwnerOf } from "./rendezvous.js";
@@ -52,6 +53,29 @@ export function inspectRequestPath(
 }
 
 /**
+ * `<pid>.recorder.json` in the rendezvous directory: the flight recorder (`RecorderFile`),
+ * mode 0600, written when process `pid` dies of an uncaught exception or an unhandled
+ * rejection, and when `loopscope dump <pid> --recorder` asks for it.
+ */
+export function recorderFilePath(
+  pid: number = process.pid,
+  dir: string = rendezvousDir(rendezvousOwnerOf(pid)),
+): string {
+  return join(dir, `${pid}.recorder.json`);
+}
+
+/**
+ * `<pid>.recorder-request` in the rendezvous directory: left by `loopscope dump --recorder`
+ * before it sends SIGUSR2, so the process writes its recorder file instead of a dump.
+ */
+export function recorderRequestPath(
+  pid: number = process.pid,
+  dir: string = rendezvousDir(rendezvousOwnerOf(pid)),
+): string {
+  return join(dir, `${pid}.recorder-request`);
+}
+
+/**
  * Write `content` to `path` atomically: a reader sees the old file or the whole new one.
  * The temporary file is created exclusively (`wx`), so a file or symlink planted under its
  * name is never written through; rename replaces a link, not its target.
@@ -63,6 +87,25 @@ export async function writeFileAtomic(path: string, content: string): Promise<vo
     await rename(temp, path);
   } catch (err) {
     await unlink(temp).catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * {@link writeFileAtomic}, synchronously: for a process that is about to die, whose loop
+ * will not turn again.
+ */
+export function writeFileAtomicSync(path: string, content: string): void {
+  const temp = `${path}.${randomBytes(6).toString("hex")}.tmp`;
+  try {
+    writeFileSync(temp, content, { flag: "wx", mode: 0o600 });
+    renameSync(temp, path);
+  } catch (err) {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // Never created.
+    }
     throw err;
   }
 }

@@ -5,8 +5,11 @@ export {
   inspectFilePath,
   inspectRequestPath,
   onMarkerPath,
+  recorderFilePath,
+  recorderRequestPath,
   writeFileAtomic,
 } from "./dump-files.js";
+export { writeRecorderFile, writeRecorderFileSync } from "./recorder-file.js";
 export { processEnvironment, processRealUid, processStartTicks } from "./proc.js";
 export {
   checkRendezvousDir,

@@ -1,21 +1,29 @@
 import { unlinkSync, writeFileSync } from "node:fs";
 import type { LoopscopeConfig } from "../config/index.js";
-import { DEFAULT_CONFIG, configFromEnv } from "../config/index.js";
+import { DEFAULT_CONFIG, DEFAULT_RECORDER_SECONDS, configFromEnv } from "../config/index.js";
 import { configureEvents, emit, flushEvents } from "../events/index.js";
 import type { TaskDumpEvent } from "../protocol/index.js";
 import { renderDump } from "../render/index.js";
 import { applyDebug } from "../debug/index.js";
 import { checkExporterPackages, startMetrics } from "../metrics/index.js";
 import { recordSkip, sayNewSkips } from "../patches/index.js";
+import { startRecorder, stopRecorder } from "../recorder/index.js";
 import { snapshotTasks, stopWatchingTasks } from "../tasks/index.js";
 import { startWatchdog } from "../watchdog/index.js";
 import type { Inspector } from "../inspector/index.js";
 import { startInspector } from "../inspector/index.js";
 import { announceInspector, removeAddressFile, rewriteAddressFile } from "./inspector-address.js";
 import { readRendezvousFile, rendezvousOwnerOf } from "./rendezvous.js";
-import { dumpFilePaths, inspectRequestPath, onMarkerPath, writeFileAtomic } from "./dump-files.js";
+import {
+  dumpFilePaths,
+  inspectRequestPath,
+  onMarkerPath,
+  recorderRequestPath,
+  writeFileAtomic,
+} from "./dump-files.js";
 import { ownRendezvousDir, sayRendezvousProblem } from "./own-rendezvous.js";
 import { processStartTicks } from "./proc.js";
+import { writeRecorderFile, writeRecorderOnFatalExit } from "./recorder-file.js";
 
 /** Something started with loopscope that must be stopped with it (watchdog, metrics). */
 interface Stoppable {
@@ -25,6 +33,8 @@ interface Stoppable {
 interface Running {
   readonly config: LoopscopeConfig;
   readonly onDumpSignal: () => void;
+  /** Stops writing the recorder file at a fatal exit; `undefined` when the recorder is off. */
+  readonly stopFatalWatch: (() => void) | undefined;
   readonly services: Stoppable[];
   /** The inspector, turned on at start or on demand (`loopscope inspect`). */
   inspector: Inspector | undefined;
@@ -34,7 +44,8 @@ let running: Running | undefined;
 
 /**
  * Turn loopscope on in this process, as the preload does: events to stderr (and to
- * `eventsFile`), a task dump on SIGUSR2, debug tracking in debug mode.
+ * `eventsFile`), a task dump on SIGUSR2, debug tracking in debug mode, the flight recorder
+ * (its file written at a fatal exit).
  *
  * @param config - settings; fields left out take their defaults. Without it, the
  *   configuration is read from the environment ({@link configFromEnv}), which may throw
@@ -57,15 +68,22 @@ export function start(config?: Partial<LoopscopeConfig>): boolean {
   const resolved: LoopscopeConfig =
     config === undefined ? configFromEnv() : { ...DEFAULT_CONFIG, ...config };
   checkExporterPackages(resolved);
+  const recorderSeconds = resolved.recorderSeconds ?? DEFAULT_RECORDER_SECONDS;
+  // Before anything else is on: a bad `recorderSeconds` throws here, with nothing to undo.
+  const recording = recorderSeconds > 0 && startRecorder({ seconds: recorderSeconds });
   configureEvents({ stderr: true, file: resolved.eventsFile ?? "" });
   if (resolved.debug) applyDebug(true);
+  const stopFatalWatch = recording ? writeRecorderOnFatalExit() : undefined;
 
   const onDumpSignal = (): void => {
-    // `loopscope inspect` leaves a request before it signals: open the inspector instead.
-    if (takeInspectRequest()) {
-      openInspectorOnDemand();
-      return;
-    }
+    // `loopscope inspect` and `loopscope dump --recorder` leave a request before they
+    // signal: answer them instead of dumping.
+    const inspect = takeRequest(inspectRequestPath);
+    const recorder = takeRequest(recorderRequestPath);
+    if (inspect) openInspectorOnDemand();
+    // Never rejects: a file that cannot be written is said on stderr.
+    if (recorder) void writeRecorderFile();
+    if (inspect || recorder) return;
     // The dump is asynchronous; writeDump reports its own failures and never rejects here.
     void writeDump().catch(() => undefined);
   };
@@ -106,15 +124,15 @@ export function start(config?: Partial<LoopscopeConfig>): boolean {
     }
   }
 
-  running = { config: resolved, onDumpSignal, services, inspector };
+  running = { config: resolved, onDumpSignal, stopFatalWatch, services, inspector };
   // What could not be wrapped or hooked in this process, said once.
   sayNewSkips();
   return true;
 }
 
 /**
- * Turn loopscope off: remove the SIGUSR2 listener, stop debug tracking and the
- * services started with it, write queued events. Does nothing if it is off.
+ * Turn loopscope off: remove the SIGUSR2 listener, stop debug tracking, the flight
+ * recorder and the services started with it, write queued events. Does nothing if it is off.
  */
 export async function stop(): Promise<void> {
   const current = running;
@@ -124,6 +142,11 @@ export async function stop(): Promise<void> {
   markOff();
   removeAddressFile();
   if (current.config.debug) applyDebug(false);
+  // Only a recorder this start() started: one started apart keeps running.
+  if (current.stopFatalWatch !== undefined) {
+    current.stopFatalWatch();
+    stopRecorder();
+  }
   stopWatchingTasks();
   await Promise.allSettled(current.services.map((service) => service.stop()));
   await flushEvents();
@@ -182,13 +205,14 @@ async function writeDumpFiles(
 }
 
 /**
- * Whether `loopscope inspect` asked for the inspector: its request file, the user's own
- * in the checked rendezvous directory, is there (and is taken away).
+ * Whether a command asked for something else than a dump (`loopscope inspect`: the
+ * inspector; `loopscope dump --recorder`: the recorder file): its request file, the
+ * user's own in the checked rendezvous directory, is there (and is taken away).
  */
-function takeInspectRequest(): boolean {
+function takeRequest(pathOf: (pid: number, dir: string) => string): boolean {
   const dir = ownRendezvousDir();
   if (dir === undefined) return false;
-  const path = inspectRequestPath(process.pid, dir);
+  const path = pathOf(process.pid, dir);
   try {
     if (readRendezvousFile(path, rendezvousOwnerOf(process.pid).uid) === undefined) return false;
     unlinkSync(path);

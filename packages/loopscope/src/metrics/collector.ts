@@ -1,40 +1,110 @@
-import type { EventLoopUtilization, IntervalHistogram } from "node:perf_hooks";
-import { monitorEventLoopDelay, performance } from "node:perf_hooks";
+import type { EventLoopUtilization, IntervalHistogram, RecordableHistogram } from "node:perf_hooks";
+import { createHistogram, monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { eventStats } from "../events/index.js";
 import { pendingTaskCount } from "../tasks/index.js";
-import { loopBlockedStats } from "../watchdog/index.js";
+import { loopBlockedStats, recordLoopDelay, watchdogHeartbeat } from "../watchdog/index.js";
 import type { LoopMetricsSample } from "./sample.js";
 
-/** Sampling resolution of the delay histogram, in milliseconds (Node's timer does the sampling). */
+/**
+ * Sampling resolution of the fallback delay histogram (`monitorEventLoopDelay`, used only
+ * while no watchdog runs), in milliseconds.
+ */
 export const DELAY_RESOLUTION_MS = 25;
 
 const NS_PER_MS = 1e6;
 
-/**
- * `monitorEventLoopDelay` records the time between two ticks of its timer: the
- * resolution plus how late the tick came. An idle loop would read the resolution; the delay is
- * the lateness alone (what aiodebug's lag is: a sleep's overrun), so the resolution
- * comes off every figure.
- */
-function latenessMs(betweenTicksNs: number): number {
-  return Math.max(0, betweenTicksNs / NS_PER_MS - DELAY_RESOLUTION_MS);
+/** The loop delay over one interval, in milliseconds. */
+export interface DelayFigures {
+  readonly p50Ms: number;
+  readonly p90Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
 }
 
-/** What the collector reads of the delay histogram; `monitorEventLoopDelay`'s, or a test's. */
-export type DelayHistogram = Pick<
-  IntervalHistogram,
-  "count" | "max" | "percentile" | "reset" | "enable" | "disable"
->;
+/** What the collector reads of a histogram: `createHistogram()`'s, `monitorEventLoopDelay`'s, or a test's. */
+export type DelayHistogram = Pick<IntervalHistogram, "count" | "max" | "percentile" | "reset">;
+
+/** Where the collector reads the loop's delay. */
+export interface LoopDelaySource {
+  /** The interval's figures (`undefined` when nothing was measured), and a new interval begins. */
+  take(): DelayFigures | undefined;
+  stop(): void;
+}
 
 /**
- * Measures the loop per interval: `monitorEventLoopDelay` reset at each interval end,
- * `eventLoopUtilization` as a difference between interval ends, the watchdog's and the
- * event stream's counters as differences. The interval timer is unref'd: it never keeps
- * an idle process awake, and exporters read the finished sample instead of measuring at
- * scrape time.
+ * The figures of `histogram` (nanoseconds), less `offsetMs` each (a sampling timer's own
+ * interval), none below 0; `undefined` when it holds no sample.
+ */
+export function delayFigures(histogram: DelayHistogram, offsetMs = 0): DelayFigures | undefined {
+  if (histogram.count === 0) return undefined;
+  const ms = (ns: number): number => Math.max(0, ns / NS_PER_MS - offsetMs);
+  return {
+    p50Ms: ms(histogram.percentile(50)),
+    p90Ms: ms(histogram.percentile(90)),
+    p99Ms: ms(histogram.percentile(99)),
+    maxMs: ms(histogram.max),
+  };
+}
+
+/**
+ * The loop's delay, measured without a timer of its own while the watchdog runs: the
+ * watchdog's heartbeat records how late each of its beats came, and how long the loop was
+ * held before a beat that ends its idle mode (`recordLoopDelay`); an idle loop (no beats)
+ * adds nothing, so an idle interval reads 0. While no watchdog runs (metrics started on
+ * their own), `monitorEventLoopDelay` samples instead, with its own 25 ms timer (it records
+ * the time between two of its ticks: the 25 ms come off each figure). Which one is chosen
+ * again at each interval's end, so a watchdog started or stopped later is followed from
+ * the next interval on.
+ */
+export class HeartbeatDelaySource implements LoopDelaySource {
+  readonly #beats: RecordableHistogram = createHistogram();
+  readonly #stopRecording = recordLoopDelay(this.#beats);
+  /** The fallback histogram, while no watchdog runs; created when first needed. */
+  #monitor: IntervalHistogram | undefined;
+  #monitoring = false;
+
+  constructor() {
+    this.#choose();
+  }
+
+  take(): DelayFigures | undefined {
+    const figures = this.#monitoring
+      ? delayFigures(this.#monitor!, DELAY_RESOLUTION_MS)
+      : delayFigures(this.#beats);
+    this.#beats.reset();
+    this.#monitor?.reset();
+    this.#choose();
+    return figures;
+  }
+
+  stop(): void {
+    this.#stopRecording();
+    this.#monitor?.disable();
+    this.#monitoring = false;
+  }
+
+  #choose(): void {
+    const watchdogRuns = watchdogHeartbeat() !== undefined;
+    if (watchdogRuns && this.#monitoring) {
+      this.#monitor!.disable();
+      this.#monitoring = false;
+    } else if (!watchdogRuns && !this.#monitoring) {
+      this.#monitor ??= monitorEventLoopDelay({ resolution: DELAY_RESOLUTION_MS });
+      this.#monitor.enable();
+      this.#monitoring = true;
+    }
+  }
+}
+
+/**
+ * Measures the loop per interval: the loop's delay ({@link HeartbeatDelaySource}) reset at
+ * each interval end, `eventLoopUtilization` as a difference between interval ends, the
+ * watchdog's and the event stream's counters as differences. The interval timer is
+ * unref'd: it never keeps an idle process awake, and exporters read the finished sample
+ * instead of measuring at scrape time.
  */
 export class LoopMetricsCollector {
-  readonly #histogram: DelayHistogram;
+  readonly #delays: LoopDelaySource;
   readonly #onSample: (sample: LoopMetricsSample) => void;
   #elu: EventLoopUtilization;
   #startedAt: number;
@@ -46,11 +116,10 @@ export class LoopMetricsCollector {
   constructor(
     intervalMs: number,
     onSample: (sample: LoopMetricsSample) => void,
-    histogram: DelayHistogram = monitorEventLoopDelay({ resolution: DELAY_RESOLUTION_MS }),
+    delays: LoopDelaySource = new HeartbeatDelaySource(),
   ) {
     this.#onSample = onSample;
-    this.#histogram = histogram;
-    this.#histogram.enable();
+    this.#delays = delays;
     this.#elu = performance.eventLoopUtilization();
     this.#startedAt = performance.now();
     this.#timer = setInterval(() => this.collect(), intervalMs);
@@ -69,22 +138,20 @@ export class LoopMetricsCollector {
     const utilization = performance.eventLoopUtilization(elu, this.#elu).utilization;
     const blocked = loopBlockedStats();
     const dropped = eventStats().dropped;
-    const histogram = this.#histogram;
-    const hasSamples = histogram.count > 0;
+    const delay = this.#delays.take();
     const sample: LoopMetricsSample = {
       time: Date.now(),
       intervalMs: now - this.#startedAt,
-      delayP50Ms: hasSamples ? latenessMs(histogram.percentile(50)) : 0,
-      delayP90Ms: hasSamples ? latenessMs(histogram.percentile(90)) : 0,
-      delayP99Ms: hasSamples ? latenessMs(histogram.percentile(99)) : 0,
-      delayMaxMs: hasSamples ? latenessMs(histogram.max) : 0,
+      delayP50Ms: delay?.p50Ms ?? 0,
+      delayP90Ms: delay?.p90Ms ?? 0,
+      delayP99Ms: delay?.p99Ms ?? 0,
+      delayMaxMs: delay?.maxMs ?? 0,
       utilization: Number.isFinite(utilization) ? utilization : 0,
       blockedCount: blocked.count - this.#blocked.count,
       blockedMs: blocked.totalMs - this.#blocked.totalMs,
       tasksPending: pendingTaskCount(),
       eventsDropped: dropped - this.#dropped,
     };
-    histogram.reset();
     this.#elu = elu;
     this.#startedAt = now;
     this.#blocked = blocked;
@@ -98,6 +165,6 @@ export class LoopMetricsCollector {
     if (this.#timer === undefined) return;
     clearInterval(this.#timer);
     this.#timer = undefined;
-    this.#histogram.disable();
+    this.#delays.stop();
   }
 }

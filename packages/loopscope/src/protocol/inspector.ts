@@ -15,6 +15,7 @@
  * | `GET /api/finished?limit=N`     | {@link FinishedTasksAnswer}              |
  * | `GET /api/events?limit=N`       | {@link RecentEventsAnswer}               |
  * | `GET /api/loop`                 | {@link LoopSamplesAnswer}                |
+ * | `GET /api/recorder?limit=N`     | {@link RecorderAnswer}                   |
  * | `POST /api/profile?seconds=N`   | a `.cpuprofile` (Chrome DevTools' format) |
  * | `POST /api/tasks/<id>/cancel`   | {@link CancelAnswer}; 403 unless control is enabled |
  * | `GET /api/live` (WebSocket)     | {@link LiveMessage}s; the client sends {@link LiveRequest}s |
@@ -22,7 +23,14 @@
  * Errors answer `{ protocol, error: { code, message } }` ({@link ErrorAnswer}) with a 4xx
  * or 5xx status.
  */
-import type { LoopscopeEvent, TaskSnapshot, ErrorInfo, Frame, TaskRef } from "./schema.js";
+import type {
+  LoopscopeEvent,
+  TaskSnapshot,
+  ErrorInfo,
+  Frame,
+  RecorderWindow,
+  TaskRef,
+} from "./schema.js";
 import type { PROTOCOL_VERSION } from "./version.js";
 
 interface Versioned {
@@ -163,6 +171,17 @@ export interface LoopSamplesAnswer extends Versioned {
   readonly type: "loop";
   /** Oldest first, the last ten minutes at most. */
   readonly samples: readonly LoopSample[];
+}
+
+/**
+ * The flight recorder's last seconds: its newest `limit` entries at most (default 1,000,
+ * at most 4,096) and 1 MiB, blocks, GC pauses, rejections and blocking calls kept before
+ * task entries.
+ */
+export interface RecorderAnswer extends Versioned, Freshness {
+  readonly type: "recorder";
+  /** Absent when the process runs without the recorder (`LOOPSCOPE_RECORDER_SECONDS=0`). */
+  readonly window?: RecorderWindow;
 }
 
 /** The process, as the status endpoint and the live channel describe it. */

@@ -128,9 +128,155 @@ interface EventBase {
   readonly pid: number;
 }
 
+/**
+ * Why the loop stalled, as the watchdog's evidence tells it:
+ * - `javascript`: one callback's JavaScript held the loop (`stack` is where it ran);
+ * - `many-callbacks`: one turn of the loop ran many short callbacks, none of them long
+ *   (`evidence.callbacks` is a lower bound; the fix is where they are scheduled);
+ * - `native-call`: a call into native code (`JSON.parse`, `crypto.pbkdf2Sync`,
+ *   `zlib.gunzipSync`) held the thread; `stack` starts at the line that made the call;
+ * - `gc`: garbage collection held the thread for most of the stall (`evidence.gcMs`);
+ * - `host-paused`: the whole process was not running (stopped, throttled, the host took
+ *   the CPU): every thread was late by as much; no line is blamed;
+ * - `unknown`: nothing the watchdog saw tells (no capture, durations-only mode).
+ */
+export type StallCause =
+  "javascript" | "many-callbacks" | "native-call" | "gc" | "host-paused" | "unknown";
+
+/** A callback the watchdog's captures found running during a stall, and how often. */
+export interface SeenFunction {
+  /** The outermost application frame of the captures that ran in it: the function the loop called. */
+  readonly frame: Frame;
+  /** Captures that found it. */
+  readonly seen: number;
+}
+
+/** What the watchdog measured across a stall: the grounds of its {@link StallCause}. */
+export interface StallEvidence {
+  /**
+   * The main thread's CPU time across the stall (from the heartbeat's last beat before it),
+   * in milliseconds; the whole process's where Node cannot read a thread's own. Near
+   * `durationMs`: the thread computed; far below: it waited (a synchronous wait, a pause).
+   */
+  readonly cpuMs?: number;
+  /** Garbage-collection pauses inside the stall, in milliseconds. */
+  readonly gcMs?: number;
+  /**
+   * Milliseconds inside the stall when the whole process was not running: the main
+   * thread got no CPU and the watchdog thread's own timers were late by as much. Not
+   * counted in `durationMs` when the loop was otherwise held (reported apart).
+   */
+  readonly pausedMs?: number;
+  /** Stacks the watchdog captured during the stall. */
+  readonly captures?: number;
+  /** Distinct callbacks the captures found running: a lower bound of how many ran in the stall. */
+  readonly callbacks?: number;
+  /** `many-callbacks`: the callbacks the captures found most, most first (at most 5). */
+  readonly functions?: readonly SeenFunction[];
+  /** `native-call`: the native call that held the thread, e.g. `JSON.parse`, when loopscope saw it return. */
+  readonly nativeCall?: string;
+}
+
+/** What the flight recorder keeps: the kinds of things that led up to a stall. */
+export type RecorderEntryKind =
+  | "task-start"
+  | "task-end"
+  | "task-cancel"
+  | "loop-blocked"
+  | "gc"
+  | "unhandled-rejection"
+  | "blocking-call";
+
+/** One thing that happened, as the flight recorder keeps it. */
+export interface RecorderEntry {
+  /** Epoch milliseconds (for a block or a GC pause: when it ended). */
+  readonly time: number;
+  readonly kind: RecorderEntryKind;
+  /**
+   * The task it concerns (task entries, and a block, rejection or call inside a task): its
+   * id and name; `createdAt` is empty (the recorder keeps no frames: the task dump and the
+   * reports have them).
+   */
+  readonly task?: TaskRef;
+  /** Blocks, GC pauses, blocking calls: how long. */
+  readonly durationMs?: number;
+  /**
+   * A short description (at most 120 characters): a task's outcome (`done`, `failed`,
+   * `cancelled`, as {@link TaskState} names them, or `never resumes`), why a task was
+   * cancelled (the reason's name and message), a rejection's error name and message, a
+   * blocking call's name, a block's cause (with `×N` for coalesced repeats), a GC's kind
+   * (`major`, `minor`, `incremental`, `weak`).
+   */
+  readonly detail?: string;
+}
+
+/** The flight recorder's last seconds, as a report or a file carries them. */
+export interface RecorderWindow {
+  /** Epoch milliseconds of the window's start and end. */
+  readonly from: number;
+  readonly until: number;
+  /** The entries, oldest first. */
+  readonly entries: readonly RecorderEntry[];
+  /**
+   * Entries of the window left out to keep this one bounded, the oldest first. Blocks, GC
+   * pauses, rejections and blocking calls are kept before task entries (up to half of the
+   * bound), so a flood of tasks cannot push them out.
+   */
+  readonly omitted: number;
+  /** Entries the ring dropped since the process started, to stay within its bounds. */
+  readonly dropped: number;
+  /**
+   * Tasks started in the second before `until`, over every start and not only those in
+   * `entries` (which, at a high rate, hold a few milliseconds of them).
+   */
+  readonly startsLastSecond?: RecorderStarts;
+  /**
+   * Present once the recorder has left tasks out: it records every task (its start, cancel
+   * and end) up to 2,000 a second, then one in `oneIn`; `skipped` counts the tasks not
+   * recorded since it started. Their starts still count in `startsLastSecond`.
+   */
+  readonly taskSampling?: { readonly oneIn: number; readonly skipped: number };
+}
+
+/** How many tasks started in a second, and under which names. */
+export interface RecorderStarts {
+  /** Every task started in that second (counted to a tenth of a second). */
+  readonly count: number;
+  /**
+   * The most common names among the starts the recorder still held (`seen` of them), most
+   * first, at most three: each name's first word, digits as `#`, as the task dump groups
+   * them (`handle cattle-ab12` → `handle`).
+   */
+  readonly names: readonly { readonly name: string; readonly count: number }[];
+  /** The starts of that second the recorder still held, that `names` were counted over. */
+  readonly seen: number;
+}
+
+/**
+ * The flight recorder as a file: `<pid>.recorder.json` in the rendezvous directory, written
+ * when the process dies of an uncaught exception or an unhandled rejection, and when
+ * `loopscope dump <pid> --recorder` asks.
+ */
+export interface RecorderFile {
+  readonly protocol: typeof PROTOCOL_VERSION;
+  readonly pid: number;
+  /** Epoch milliseconds when it was written. */
+  readonly time: number;
+  /** Why: `uncaught exception: TypeError: ...`, `unhandled rejection: ...`, or `asked by loopscope dump`. */
+  readonly reason: string;
+  /** Every entry the recorder held; absent when the recorder is off (`LOOPSCOPE_RECORDER_SECONDS=0`). */
+  readonly window?: RecorderWindow;
+}
+
 /** The loop did not turn for longer than the threshold (`LOOPSCOPE_SLOW_MS`): the watchdog's report. */
 export interface LoopBlockedEvent extends EventBase {
   readonly type: "loop-blocked";
+  /** Why the loop stalled. */
+  readonly cause: StallCause;
+  /** What the cause rests on. */
+  readonly evidence: StallEvidence;
+  /** The flight recorder's window leading up to the stall's end (bounded: at most 200 entries, 64 KB). */
+  readonly recorder?: RecorderWindow;
   /** How long the loop was blocked, measured when it turned again. */
   readonly durationMs: number;
   /** The stack of the blocking code, captured while it blocked; empty when nothing could be captured. */

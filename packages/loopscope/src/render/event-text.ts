@@ -1,6 +1,8 @@
 import type { ErrorInfo, Frame, LoopscopeEvent, TaskRef } from "../protocol/index.js";
 import { renderDump } from "./dump-text.js";
 import { formatMs, renderFrames } from "./frames-text.js";
+import { renderRecorderSummary } from "./recorder-text.js";
+import { describeStall } from "./stall-text.js";
 import { taskLabel } from "./task-label.js";
 
 /**
@@ -12,15 +14,24 @@ export function renderEvent(event: LoopscopeEvent): string {
   switch (event.type) {
     case "task-dump":
       return renderDump(event);
-    case "loop-blocked":
-      return block(
-        `event loop blocked for ${formatMs(event.durationMs)}${times(event.count)}${inTask(event.task)}`,
-        event.note === undefined ? [] : [`  (${event.note})`],
-        event.stack,
+    case "loop-blocked": {
+      const stall = describeStall(event);
+      const notes = [...stall.notes];
+      if (stall.stackLabel !== undefined && event.stack.length > 0) {
+        notes.push(`  ${stall.stackLabel}`);
+      }
+      const text = block(
+        `${stall.headline}${times(event.count)}${inTask(event.task)}`,
+        notes,
+        stall.showStack ? event.stack : [],
         event.task?.createdAt,
         "task created at:",
         event.task,
       );
+      return event.recorder === undefined
+        ? text
+        : `${text}\n  what led up to it:\n${indent(renderRecorderSummary(event.recorder), "    ")}`;
+    }
     case "unhandled-rejection":
       return block(
         `unhandled rejection${inTask(event.task)}: ${errorLine(event.error)}`,
@@ -92,6 +103,13 @@ function callsSince(count: number): string {
   return count === 1
     ? "1 call from this line"
     : `${count} calls from this line since its last report, this one timed`;
+}
+
+function indent(text: string, pad: string): string {
+  return text
+    .split("\n")
+    .map((line) => pad + line)
+    .join("\n");
 }
 
 function times(count: number): string {

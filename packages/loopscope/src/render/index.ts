@@ -5,3 +5,4 @@ export { renderDump } from "./dump-text.js";
 export { taskLabel } from "./task-label.js";
 export { groupTasks } from "./group-tasks.js";
 export type { TaskGroup, GroupedTasks } from "./group-tasks.js";
+export { renderRecorder, renderRecorderSummary } from "./recorder-text.js";

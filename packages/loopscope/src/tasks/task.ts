@@ -1,3 +1,4 @@
+import { recordTaskCancel, recordTaskEnd, recordTaskStart } from "../recorder/index.js";
 import { captureCallerStack } from "../stacks/index.js";
 import type { RawStack } from "../stacks/index.js";
 import type { TaskState } from "../protocol/index.js";
@@ -103,6 +104,9 @@ export const lifecycle: {
 
 let nextId = 1;
 
+/** A settled task's outcome as the flight recorder says it: constants, so recording copies nothing. */
+const OUTCOME_TEXT = ["", "done", "failed", "cancelled", "never resumes"] as const;
+
 /**
  * A task's cancellation state, apart from the task: most tasks are never cancelled and
  * never asked for their signal, so they do not carry these fields.
@@ -129,6 +133,8 @@ export class TaskImpl<T = unknown> implements Task<T>, PendingNode<TaskImpl> {
   creation: RawStack | undefined = undefined;
   settled: Settled = Settled.No;
   cancelRequested = false;
+  /** The flight recorder records this task (its start was): its cancel and end go there too. */
+  recorded = false;
   /**
    * The function's promise, held strongly only until the never-resumes check takes it
    * over (weakly, through a FinalizationRegistry).
@@ -221,6 +227,7 @@ export class TaskImpl<T = unknown> implements Task<T>, PendingNode<TaskImpl> {
     if (this.settled !== Settled.No) return;
     this.settled = outcome;
     registry.remove(this);
+    if (this.recorded) recordTaskEnd(this.id, this.name, OUTCOME_TEXT[outcome]);
     // Before the creation frames are let go: the history keeps them.
     lifecycle.onFinished?.(this, outcome, error);
     this.inner = undefined;
@@ -269,6 +276,7 @@ function cancelTree(task: TaskImpl, reason: unknown): void {
   if (task.cancelRequested || task.settled !== Settled.No) return;
   const why = reason ?? new DOMException("The task was cancelled", "AbortError");
   task.requestCancel(why);
+  if (task.recorded) recordTaskCancel(task.id, task.name, why);
   let child = task.firstChild;
   while (child !== undefined) {
     // Read the next one first: an abort listener may finish (unlink) this child.
@@ -325,6 +333,7 @@ export function spawn<T>(
     task.creation = captureCallerStack(CREATION_FRAMES);
   }
   registry.add(task);
+  task.recorded = recordTaskStart(task.id, name, nowMs);
   if (parent !== undefined) {
     task.link(parent);
     if (parent.cancelRequested) cancelTree(task, parent.cancelReason);

@@ -41,6 +41,9 @@ export function answeredWhenReleased(timing: CaptureTiming): boolean {
   return timing.latencyMs > PROMPT_CAPTURE_MS && timing.wentOnMs < timing.latencyMs;
 }
 
+/** A block's place, before its cause is known. */
+export type AttributedBlock = Pick<BlockReport, "durationMs" | "stack" | "note" | "task">;
+
 /** A capture resolved to frames (the capture expression's own frame removed). */
 export interface ResolvedCapture extends CaptureTiming {
   readonly stack: readonly Frame[];
@@ -56,7 +59,7 @@ export interface ResolvedCapture extends CaptureTiming {
  * `listOnTimeout`), nothing of the block could be attributed: the stack is empty, the
  * note says so, and neither the frames nor the task that ran next are blamed.
  */
-export function describeCapture(durationMs: number, capture: ResolvedCapture): BlockReport {
+export function describeCapture(durationMs: number, capture: ResolvedCapture): AttributedBlock {
   const { stack, task } = capture;
   if (stack.length === 0) {
     return {

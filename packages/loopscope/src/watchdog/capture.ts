@@ -1,10 +1,16 @@
+import { executionAsyncId } from "node:async_hooks";
 import type { TaskRef } from "../protocol/index.js";
 import type { RawStack } from "../stacks/index.js";
 import { captureStack } from "../stacks/index.js";
-import { CAPTURE_SYMBOL_KEY } from "./thread-protocol.js";
+import { CAPTURES_PER_STALL, CAPTURE_SYMBOL_KEY } from "./thread-protocol.js";
 
 /** Frames kept: deep enough to reach application code under Node's internal frames. */
 const CAPTURE_FRAMES = 64;
+/**
+ * Captures kept per stall (the watchdog thread asks for one a beat interval apart while a
+ * stall goes on): enough to tell one long callback from many short ones.
+ */
+export const MAX_CAPTURES_PER_STALL = CAPTURES_PER_STALL;
 
 /** A stack the main thread recorded while interrupted by the watchdog. */
 export interface Capture {
@@ -16,17 +22,24 @@ export interface Capture {
   readonly latencyMs: number;
   /** `process.hrtime.bigint()` when this capture ran (the clock the heartbeat uses). */
   readonly capturedAt: bigint;
+  /**
+   * The async id of the callback that was running (`executionAsyncId()`): two captures of
+   * one stall with different ids ran in two different callbacks of the same loop turn.
+   */
+  readonly asyncId: number;
 }
 
 /**
- * Holds the capture of the current stall. Installed as a global function because the
+ * Holds the captures of the current stall. Installed as a global function because the
  * watchdog thread reaches the main thread only through `Runtime.evaluate` (of
  * `captureExpression`, thread-protocol.ts); the function runs as an interrupt in the
  * middle of whatever code blocks the loop, so it must be quick, must not throw and must
  * leave no trace (it records, and returns nothing).
  */
 export class CaptureSlot {
-  #capture: Capture | undefined;
+  /** The stall the captures belong to, and its captures (at most {@link MAX_CAPTURES_PER_STALL}). */
+  #seq = -1n;
+  #captures: Capture[] = [];
   readonly #currentSeq: () => bigint;
   readonly #currentTask: () => TaskRef | undefined;
   readonly #symbol = Symbol.for(CAPTURE_SYMBOL_KEY);
@@ -52,6 +65,11 @@ export class CaptureSlot {
       try {
         // A capture serviced after the loop turned would blame whatever runs next.
         if (seq !== this.#currentSeq()) return;
+        if (this.#seq !== seq) {
+          this.#seq = seq;
+          this.#captures = [];
+        }
+        if (this.#captures.length >= MAX_CAPTURES_PER_STALL) return;
         const stack = captureStack(record, CAPTURE_FRAMES);
         let task: TaskRef | undefined;
         try {
@@ -61,9 +79,15 @@ export class CaptureSlot {
         }
         const capturedAt = process.hrtime.bigint();
         const latencyMs = Number(capturedAt - detectedAt) / 1e6;
-        const capture: Capture = { seq, stack, task, latencyMs, capturedAt };
-        // A stall's second capture serves the early notice; the report keeps the first.
-        if (this.#capture?.seq !== seq) this.#capture = capture;
+        const capture: Capture = {
+          seq,
+          stack,
+          task,
+          latencyMs,
+          capturedAt,
+          asyncId: executionAsyncId(),
+        };
+        this.#captures.push(capture);
         this.#onCapture?.(capture);
       } catch {
         // Never throw into the interrupted code.
@@ -74,13 +98,18 @@ export class CaptureSlot {
 
   uninstall(): void {
     delete (globalThis as Record<symbol, unknown>)[this.#symbol];
-    this.#capture = undefined;
+    this.#captures = [];
+    this.#seq = -1n;
   }
 
-  /** The capture recorded during stall `seq`, if any; later captures are discarded. */
-  take(seq: bigint): Capture | undefined {
-    const capture = this.#capture;
-    this.#capture = undefined;
-    return capture?.seq === seq ? capture : undefined;
+  /**
+   * The captures recorded during stall `seq`, in the order they ran (none when the stall
+   * got none); the slot is emptied.
+   */
+  take(seq: bigint): readonly Capture[] {
+    const captures = this.#seq === seq ? this.#captures : [];
+    this.#captures = [];
+    this.#seq = -1n;
+    return captures;
   }
 }

@@ -1,9 +1,11 @@
-import type { Frame, TaskRef } from "../protocol/index.js";
+import type { Frame, StallCause, StallEvidence, TaskRef } from "../protocol/index.js";
 import { firstApplicationFrame } from "./attribution.js";
 
 /** One block, before coalescing. */
 export interface BlockReport {
   readonly durationMs: number;
+  readonly cause: StallCause;
+  readonly evidence: StallEvidence;
   readonly stack: readonly Frame[];
   readonly note?: string;
   readonly task?: TaskRef;
@@ -34,6 +36,14 @@ interface Site {
 
 /** Frames that make two blocks "the same place" when neither has an application frame. */
 const FALLBACK_KEY_FRAMES = 3;
+
+/**
+ * Where and why a block happened, as the coalescer's key: the cause, then {@link siteKey}
+ * (a host pause and a busy loop are never one place, whatever their stacks).
+ */
+export function blockKey(block: Pick<BlockReport, "cause" | "stack">): string {
+  return `${block.cause} ${siteKey(block.stack)}`;
+}
 
 /**
  * The place a block happened, as a map key: its innermost application frame (neither
@@ -69,15 +79,15 @@ export class BlockCoalescer {
   }
 
   /** Whether a block at this place would be reported at once (not counted into a later report). */
-  wouldReportNow(stack: readonly Frame[], now: number = Date.now()): boolean {
-    const site = this.#sites.get(siteKey(stack));
+  wouldReportNow(block: Pick<BlockReport, "cause" | "stack">, now: number = Date.now()): boolean {
+    const site = this.#sites.get(blockKey(block));
     return (
       site === undefined || (site.pending === 0 && now - site.windowStart >= this.#options.windowMs)
     );
   }
 
   add(block: BlockReport, now: number = Date.now()): void {
-    const key = siteKey(block.stack);
+    const key = blockKey(block);
     const site = this.#sites.get(key);
     if (
       site === undefined ||

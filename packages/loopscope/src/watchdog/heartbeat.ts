@@ -1,5 +1,14 @@
+import type { RecordableHistogram } from "node:perf_hooks";
 import { performance } from "node:perf_hooks";
-import { Beat, createBeatArray } from "./thread-protocol.js";
+import type { Worker } from "node:worker_threads";
+import type { PauseLog } from "./pauses.js";
+import {
+  BEATING,
+  Beat,
+  IDLE,
+  createBeatArray,
+  isWatchdogThreadMessage,
+} from "./thread-protocol.js";
 
 /** A stall the heartbeat saw end: the loop did not run its timers for `durationMs`. */
 export interface Stall {
@@ -8,6 +17,56 @@ export interface Stall {
   readonly durationMs: number;
   /** `process.hrtime.bigint()` of the beat that saw the loop turn again: when the stall ended. */
   readonly endedAt: bigint;
+  /** The main thread's CPU milliseconds since the beat before (see {@link mainThreadCpuMs}). */
+  readonly cpuMs: number;
+}
+
+/**
+ * CPU milliseconds of the main thread (`process.threadCpuUsage()`, where Node has it) or,
+ * elsewhere, of the whole process (its other threads mostly sleep): read at each beat, so a
+ * stall's CPU time set against its wall time tells code that ran from a thread that waited.
+ */
+export const mainThreadCpuMs: () => number = (() => {
+  const threadUsage = (process as { threadCpuUsage?: () => NodeJS.CpuUsage }).threadCpuUsage;
+  const read =
+    typeof threadUsage === "function"
+      ? threadUsage.bind(process)
+      : (): NodeJS.CpuUsage => process.cpuUsage();
+  return () => {
+    const { user, system } = read();
+    return (user + system) / 1000;
+  };
+})();
+
+/** Beats in a row the loop must be idle through before the heartbeat enters idle mode. */
+const IDLE_AFTER_BEATS = 4;
+/** A beat's gap counts as idle when the loop was busy for at most this share of it. */
+const IDLE_BUSY_SHARE = 0.05;
+
+/** Where every running heartbeat records the loop's delay (see {@link recordLoopDelay}). */
+const delayHistograms = new Set<RecordableHistogram>();
+
+/**
+ * Record the loop's delay, as the heartbeat measures it, into `histogram` (a
+ * `perf_hooks.createHistogram()`, in nanoseconds) until the returned function is called:
+ * for each beat of its interval, how late it came (the time since the previous beat less
+ * the interval); for a beat that ends idle mode, how long the loop was held before it (what
+ * a timer due when the loop stopped turning would have waited). Nothing while the
+ * heartbeat is in idle mode: an idle loop delays nothing. This replaces a
+ * `monitorEventLoopDelay` histogram and its own 25 ms timer.
+ */
+export function recordLoopDelay(histogram: RecordableHistogram): () => void {
+  delayHistograms.add(histogram);
+  return () => {
+    delayHistograms.delete(histogram);
+  };
+}
+
+function recordDelay(delayNs: number): void {
+  if (delayHistograms.size === 0) return;
+  // A histogram records integers from 1.
+  const value = Math.max(1, Math.round(delayNs));
+  for (const histogram of delayHistograms) histogram.record(value);
 }
 
 /**
@@ -15,11 +74,27 @@ export interface Stall {
  * sequence and a time) into shared memory. The watchdog thread reads it without the main
  * thread's help; the main thread itself notices a stall when the next beat comes late.
  *
- * A beat every `intervalMs` is all it costs a healthy loop, and each one is a wakeup of an
+ * A beat every `intervalMs` is all it costs a busy loop, and each one is a wakeup of an
  * idle process: the interval is a quarter of the threshold, not finer. The stall is not
  * the gap between two beats (that would be off by up to an interval) but the gap less the
  * time the loop spent idle in it, waiting for I/O or the next timer (libuv's idle time, as
  * `performance.eventLoopUtilization()` reads it): the time the loop was held.
+ *
+ * **Idle mode.** Once a watchdog thread that can watch an idle loop is attached
+ * ({@link watchedBy}; it sets `Beat.IDLE_WATCH`, on Linux), a loop idle for
+ * {@link IDLE_AFTER_BEATS} beats in a row (busy for at most 5 % of each) stops the
+ * interval and says so (`Beat.MODE`): the main thread then has no timer at all, and the
+ * watchdog thread watches its state in `/proc` instead (`worker.ts`). When it sees the
+ * main thread do anything it sends `resume`, and the heartbeat beats at once (and beats
+ * on, unless the loop did next to nothing: then one beat, and idle mode again): that
+ * beat measures what held the loop since the last one, as any beat does (the gap less
+ * libuv's idle time: the idle time in idle mode counts out), so a stall that began in idle
+ * mode is measured as well as one that began between beats; but never as longer than
+ * since `Beat.TIME`, where the watchdog thread last saw the loop not held (libuv forgets
+ * the idle time of a wait that a signal interrupted, minutes of it after minutes idle).
+ * The sequence does not move in idle mode: a stall that begins there is identified by the
+ * sequence idle mode began at. Elsewhere than Linux (no `/proc` to watch) the heartbeat
+ * beats as before, idle or not.
  */
 export class Heartbeat {
   /** What the watchdog thread reads (layout: {@link Beat}). */
@@ -27,21 +102,33 @@ export class Heartbeat {
   readonly #slowNs: bigint;
   readonly #onStall: (stall: Stall) => void;
   readonly #slowMs: number;
+  readonly #intervalMs: number;
   #seq = 0n;
   #last: bigint;
   /** The loop's idle milliseconds so far, at the last beat. */
   #idleAtLast: number;
+  /** The main thread's CPU milliseconds at the last beat. */
+  #cpuAtLast = mainThreadCpuMs();
   #timer: NodeJS.Timeout | undefined;
+  /** The interval's last beat (its next one is due an interval later), for the delay. */
+  #lastTick = 0n;
+  /** Beats in a row the loop was idle through. */
+  #idleBeats = 0;
+  #idle = false;
+  /** A watchdog thread is attached and running. */
+  #watched = false;
+  #stopped = false;
+  #pauses: PauseLog | undefined;
 
   constructor(slowMs: number, intervalMs: number, onStall: (stall: Stall) => void) {
     this.#slowNs = BigInt(slowMs) * 1_000_000n;
     this.#slowMs = slowMs;
+    this.#intervalMs = intervalMs;
     this.#onStall = onStall;
     this.#last = process.hrtime.bigint();
     this.#idleAtLast = loopIdleMs();
     this.#publish();
-    this.#timer = setInterval(() => this.#beat(), intervalMs);
-    this.#timer.unref();
+    this.#startInterval();
   }
 
   /** The current beat sequence: a stall is identified by the sequence it froze at. */
@@ -49,22 +136,92 @@ export class Heartbeat {
     return this.#seq;
   }
 
-  /** During a stall, how long the loop has been held so far: since the last beat, less its idle time. */
-  heldSoFarMs(): number {
-    const sinceBeatMs = Number(process.hrtime.bigint() - this.#last) / 1e6;
-    return Math.max(0, sinceBeatMs - (loopIdleMs() - this.#idleAtLast));
+  /** Whether the heartbeat is in idle mode (no interval; the watchdog thread watches `/proc`). */
+  get idle(): boolean {
+    return this.#idle;
   }
 
-  /** Stop beating. */
+  /**
+   * During a stall, how long the loop has been held so far: since the last beat, less its
+   * idle time (in idle mode, at most since the watchdog thread last saw it not held: `Beat.TIME`).
+   */
+  heldSoFarMs(): number {
+    const now = process.hrtime.bigint();
+    const sinceBeatMs = Number(now - this.#last) / 1e6;
+    const heldMs = Math.max(0, sinceBeatMs - (loopIdleMs() - this.#idleAtLast));
+    if (!this.#idle) return heldMs;
+    return Math.min(heldMs, Math.max(0, Number(now - Atomics.load(this.shared, Beat.TIME)) / 1e6));
+  }
+
+  /**
+   * The watchdog thread `worker` watches this heartbeat: idle mode is allowed while it runs
+   * (and it says it can watch an idle loop), its `resume` messages end idle mode, its
+   * `paused` messages are measured (a beat at once, so that a stall the pause was in is
+   * reported first) and then handed to `pauses`. When the thread exits the heartbeat beats
+   * again, for good. Adds listeners to the worker and unrefs it again.
+   */
+  watchedBy(worker: Worker, pauses?: PauseLog): void {
+    this.#watched = true;
+    this.#pauses = pauses;
+    worker.on("message", (message: unknown) => this.#onThreadMessage(message));
+    worker.once("exit", () => {
+      this.#watched = false;
+      this.#resume();
+    });
+    // A "message" listener refs the worker's port again.
+    worker.unref();
+  }
+
+  /** Stop beating (and stay out of idle mode). */
   stop(): void {
+    this.#stopped = true;
+    if (this.#idle) {
+      this.#idle = false;
+      Atomics.store(this.shared, Beat.MODE, BEATING);
+    }
     if (this.#timer === undefined) return;
     clearInterval(this.#timer);
     this.#timer = undefined;
   }
 
-  #beat(): void {
+  #startInterval(): void {
+    this.#lastTick = process.hrtime.bigint();
+    this.#timer = setInterval(() => this.#beat("tick"), this.#intervalMs);
+    this.#timer.unref();
+  }
+
+  #onThreadMessage(message: unknown): void {
+    if (!isWatchdogThreadMessage(message)) return;
+    try {
+      if (message.type === "resume") {
+        // A resume for an idle period that already ended is stale.
+        if (message.seq === this.#seq) this.#resume();
+      } else if (message.type === "paused") {
+        // The loop turns (this runs on it): whatever held it around the pause has ended.
+        // Measure it now, so that its stall is reported before the pause is told.
+        if (this.#idle) this.#resume();
+        else if (!this.#stopped) this.#beat("forced");
+        this.#pauses?.recorded();
+      }
+    } catch {
+      // The watchdog never throws into the application's loop.
+    }
+  }
+
+  /**
+   * One beat: `tick` from the interval, `resume` ending idle mode, `forced` when the
+   * watchdog thread reported a pause. Returns whether the loop was idle since the last
+   * (busy for at most 5 % of the time; libuv's idle time alone says).
+   */
+  #beat(kind: "tick" | "resume" | "forced"): boolean {
     const now = process.hrtime.bigint();
-    const gapNs = now - this.#last;
+    const previous = this.#last;
+    // Before the beat overwrites it: in idle mode, the watchdog thread's word on it.
+    const notHeldSince = Atomics.load(this.shared, Beat.TIME);
+    const gapNs = now - previous;
+    const cpuMs = mainThreadCpuMs();
+    const cpuInGapMs = cpuMs - this.#cpuAtLast;
+    this.#cpuAtLast = cpuMs;
     const stalledSeq = this.#seq;
     this.#last = now;
     this.#seq++;
@@ -73,11 +230,58 @@ export class Heartbeat {
     const idleMs = loopIdleMs();
     const idleInGapMs = idleMs - this.#idleAtLast;
     this.#idleAtLast = idleMs;
-    if (gapNs < this.#slowNs) return;
-    const heldMs = Number(gapNs) / 1e6 - idleInGapMs;
-    if (heldMs >= this.#slowMs) {
-      this.#onStall({ seq: stalledSeq, durationMs: heldMs, endedAt: now });
+    const gapMs = Number(gapNs) / 1e6;
+    const busyMs = gapMs - idleInGapMs;
+    let heldMs = busyMs;
+    if (kind === "resume") heldMs = Math.min(heldMs, Number(now - notHeldSince) / 1e6);
+    if (kind === "tick") {
+      recordDelay(Number(now - this.#lastTick) - this.#intervalMs * 1e6);
+      this.#lastTick = now;
+    } else if (kind === "resume") {
+      recordDelay(heldMs * 1e6);
     }
+    if (gapNs >= this.#slowNs && heldMs >= this.#slowMs) {
+      this.#onStall({ seq: stalledSeq, durationMs: heldMs, endedAt: now, cpuMs: cpuInGapMs });
+    }
+    const idle = busyMs <= gapMs * IDLE_BUSY_SHARE;
+    if (kind === "tick") this.#considerIdleMode(idle);
+    return idle;
+  }
+
+  #considerIdleMode(idle: boolean): void {
+    if (!idle) {
+      this.#idleBeats = 0;
+      return;
+    }
+    this.#idleBeats++;
+    if (
+      this.#idleBeats < IDLE_AFTER_BEATS ||
+      !this.#watched ||
+      this.#stopped ||
+      Atomics.load(this.shared, Beat.IDLE_WATCH) !== 1n
+    ) {
+      return;
+    }
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    this.#idle = true;
+    this.#idleBeats = 0;
+    // After the beat's time and sequence: a reader that sees idle mode sees the beat it began at.
+    Atomics.store(this.shared, Beat.MODE, IDLE);
+  }
+
+  /**
+   * End idle mode: beat at once (measuring what held the loop). If the loop was idle for
+   * nearly all the time since the last beat (it woke for a timer of its own, a signal), it
+   * stays in idle mode from this beat on, without its interval: an idle process that wakes
+   * now and then pays one beat a wake, not the beats that lead into idle mode.
+   */
+  #resume(): void {
+    if (!this.#idle || this.#stopped) return;
+    if (this.#beat("resume") && this.#watched) return;
+    this.#idle = false;
+    Atomics.store(this.shared, Beat.MODE, BEATING);
+    this.#startInterval();
   }
 
   #publish(): void {

@@ -4,18 +4,26 @@ import type { Worker } from "node:worker_threads";
 import { isMainThread } from "node:worker_threads";
 import { LoopscopeError } from "../errors/index.js";
 import { emit, printsToStderr } from "../events/index.js";
-import type { Frame, LoopBlockedEvent } from "../protocol/index.js";
+import type { Frame, LoopBlockedEvent, RecorderWindow } from "../protocol/index.js";
+import { recorderWindow, trackGcPauses } from "../recorder/index.js";
 import { PROTOCOL_VERSION } from "../protocol/index.js";
 import { resolveStack } from "../stacks/index.js";
 import { renderFrames } from "../render/index.js";
 import { currentTaskRef } from "../tasks/index.js";
-import { describeCapture, firstApplicationFrame } from "./attribution.js";
+import { firstApplicationFrame } from "./attribution.js";
 import type { Capture } from "./capture.js";
 import { CaptureSlot } from "./capture.js";
-import type { BlockReport, CoalescedReport } from "./coalesce.js";
+import type { StallFacts } from "./cause.js";
+import { classifyStall, hostPaused } from "./cause.js";
+import type { CoalescedReport } from "./coalesce.js";
+import { afterStallEvidence, gcMsBetween } from "./stall-evidence.js";
 import { BlockCoalescer } from "./coalesce.js";
 import type { Stall } from "./heartbeat.js";
 import { Heartbeat } from "./heartbeat.js";
+import type { NativeCallRecord } from "./native-calls.js";
+import { NativeCallWatch, nativeCallFrames } from "./native-calls.js";
+import type { HostPause } from "./pauses.js";
+import { PauseLog } from "./pauses.js";
 import { recordBlocked } from "./stats.js";
 import { startWatchdogThread } from "./thread.js";
 import {
@@ -67,6 +75,8 @@ export class WatchdogError extends LoopscopeError {}
 const EARLY_NOTICE_FRAMES = 4;
 const DEFAULT_WINDOW_MS = 10_000;
 const DEFAULT_MAX_SITES = 100;
+/** Stalls remembered to tell whether a pause was inside one (as many as the pause ring keeps). */
+const STALL_WINDOWS_KEPT = 16;
 /** How long stop() waits for the worker before terminating it. */
 const STOP_GRACE_MS = 1_000;
 /** How long the exit handler blocks, at most, for the worker to disconnect its session. */
@@ -222,8 +232,10 @@ class WatchdogImpl implements Watchdog {
    * for it, synchronously, as the process exits.
    */
   readonly #onExit = (): void => {
-    // Repeats still counted in a coalescing window are reported now or never.
+    // Stalls still waiting for their evidence, and repeats still counted in a coalescing
+    // window, are reported now or never.
     try {
+      this.#classifyPending();
       this.#coalescer.flush();
     } catch {
       // Never throw from an exit listener.
@@ -234,6 +246,18 @@ class WatchdogImpl implements Watchdog {
   };
   /** The stall whose early notice was printed. */
   #noticedSeq = -1n;
+  /** Native calls seen returning after a stall was detected (the exact calling line). */
+  #nativeCalls: NativeCallWatch | undefined;
+  /** The watchdog thread's record of times the whole process was not running. */
+  #pauses: PauseLog | undefined;
+  /** Stops tracking GC pauses (a stall's evidence). */
+  readonly #untrackGc = trackGcPauses();
+  /** The last stalls classified (start and end, hrtime): a pause inside one is not reported apart. */
+  readonly #stallWindows: [bigint, bigint][] = [];
+  /** Stalls whose evidence is not in yet, classified together (bounded by the stalls of one turn). */
+  #unclassified: (() => void)[] = [];
+  /** The last capture, to tell whether the next one runs in the same callback. */
+  #previousCapture: Capture | undefined;
   /** Why stacks are not captured, once known. */
   #noCaptureReason: string | undefined;
   #stopping: Promise<void> | undefined;
@@ -283,7 +307,10 @@ class WatchdogImpl implements Watchdog {
   async #stop(): Promise<void> {
     this.#heartbeat.stop();
     this.#slot.uninstall();
+    this.#nativeCalls?.uninstall();
+    this.#classifyPending();
     this.#coalescer.stop();
+    this.#untrackGc();
     process.removeListener("exit", this.#onExit);
     const worker = this.#worker;
     this.#worker = undefined;
@@ -310,16 +337,27 @@ class WatchdogImpl implements Watchdog {
   #startWorker(): void {
     this.#slot.install();
     try {
+      const pauses = new PauseLog();
       this.#worker = startWatchdogThread(
         {
           beat: this.#heartbeat.shared,
           control: this.#control,
+          pauses: pauses.shared,
           slowMs: this.#options.slowMs,
           beatMs: beatIntervalMs(this.#options.slowMs),
         },
         (message) => this.#onWorkerMessage(message),
         (error) => this.#fallBack(`the watchdog thread failed (${describe(error)})`),
       );
+      // Idle mode while the thread watches; its resume and pause messages.
+      this.#heartbeat.watchedBy(this.#worker, pauses);
+      this.#pauses = pauses;
+      pauses.onPause((pause) => this.#onHostPause(pause));
+      // The thread counts the stalls it detects: a native call that sees the count move names its line.
+      this.#nativeCalls = new NativeCallWatch(this.#control, () => this.#heartbeat.seq, {
+        currentTask: currentTaskRef,
+      });
+      this.#nativeCalls.install();
     } catch (error) {
       this.#fallBack(`the watchdog thread could not start (${describe(error)})`);
     }
@@ -340,6 +378,7 @@ class WatchdogImpl implements Watchdog {
     if (this.#noCaptureReason !== undefined) return;
     this.#noCaptureReason = reason;
     this.#slot.uninstall();
+    this.#nativeCalls?.uninstall();
     process.emitWarning(
       `loopscope watchdog: ${reason}; loop-blocked reports carry durations only, without stacks`,
       { code: "LOOPSCOPE_WARN_NO_STACKS" },
@@ -360,12 +399,28 @@ class WatchdogImpl implements Watchdog {
    */
   #noticeWhileBlocked(capture: Capture): void {
     if (blockedListener !== undefined) tellBlocked(blockedListener, capture);
+    const previous = this.#previousCapture;
+    this.#previousCapture = capture;
     if (!printsToStderr() || capture.seq === this.#noticedSeq) return;
     // Not yet past the threshold: the watchdog thread asks again a beat interval later.
     if (this.#heartbeat.heldSoFarMs() < this.#options.slowMs) return;
+    // One capture cannot tell one long callback from many short ones: wait for a second.
+    if (previous?.seq !== capture.seq) return;
     this.#noticedSeq = capture.seq;
+    const heldMs = Math.round(this.#heartbeat.heldSoFarMs());
     const stack = withoutCaptureFrames(resolveStack(capture.stack));
-    if (firstApplicationFrame(stack) === undefined || !this.#coalescer.wouldReportNow(stack)) {
+    if (previous.asyncId !== capture.asyncId) {
+      writeSync(
+        2,
+        `loopscope: event loop stalled by many callbacks in one turn, still going after ${heldMs} ms ` +
+          "(the report will say how many and which)\n",
+      );
+      return;
+    }
+    if (
+      firstApplicationFrame(stack) === undefined ||
+      !this.#coalescer.wouldReportNow({ cause: "javascript", stack })
+    ) {
       return;
     }
     const task =
@@ -373,38 +428,99 @@ class WatchdogImpl implements Watchdog {
     const frames = renderFrames(stack.slice(0, EARLY_NOTICE_FRAMES), { indent: "    " });
     writeSync(
       2,
-      `loopscope: event loop blocked${task}, still blocked after ${Math.round(this.#heartbeat.heldSoFarMs())} ms, at:\n${frames}\n`,
+      `loopscope: event loop blocked${task}, still blocked after ${heldMs} ms, at:\n${frames}\n`,
     );
   }
 
   #onStall(stall: Stall): void {
     recordBlocked(stall.durationMs);
     try {
-      const report = this.#describe(stall, this.#slot.take(stall.seq));
-      this.#coalescer.add({ ...report, endedAt: epochOfHrtime(stall.endedAt) });
+      const captures = this.#slot.take(stall.seq);
+      const nativeCall = this.#nativeCalls?.take(stall.seq);
+      const endedAt = epochOfHrtime(stall.endedAt);
+      // GC entries and the watchdog thread's pause records arrive after the stall: look once they are in.
+      this.#classifyLater(() => {
+        const report = classifyStall(this.#facts(stall, captures, nativeCall));
+        this.#coalescer.add({ ...report, endedAt });
+      });
     } catch {
       // The watchdog never throws into the application's timers.
     }
   }
 
-  #describe(stall: Stall, capture: Capture | undefined): BlockReport {
-    const durationMs = Math.round(stall.durationMs * 10) / 10;
-    if (this.#noCaptureReason !== undefined) {
-      return { durationMs, stack: [], note: `stack not captured: ${this.#noCaptureReason}` };
+  /**
+   * A pause of the whole process the watchdog thread saw: reported on its own unless a
+   * stall's report already counted it (the stall around it is classified first, in the same
+   * queue), and only past the threshold, like a block.
+   */
+  #onHostPause(pause: HostPause): void {
+    if (pause.counted || pause.durationMs < this.#options.slowMs) return;
+    this.#classifyLater(() => {
+      if (this.#stallWindows.some(([from, to]) => pause.startedAt < to && pause.endedAt > from)) {
+        return;
+      }
+      const report = hostPaused(Math.round(pause.durationMs * 10) / 10, {});
+      this.#coalescer.add({ ...report, endedAt: epochOfHrtime(pause.endedAt) });
+    });
+  }
+
+  /**
+   * Classify once the stall's evidence is in (`afterStallEvidence`), or at once when the
+   * process exits first: a stall is reported late rather than not at all.
+   */
+  #classifyLater(classify: () => void): void {
+    this.#unclassified.push(classify);
+    if (this.#unclassified.length > 1) return;
+    afterStallEvidence(() => this.#classifyPending());
+  }
+
+  #classifyPending(): void {
+    const pending = this.#unclassified;
+    this.#unclassified = [];
+    for (const classify of pending) {
+      try {
+        classify();
+      } catch {
+        // The watchdog never throws into the application's callbacks.
+      }
     }
-    if (capture === undefined) {
-      return {
-        durationMs,
-        stack: [],
-        note: "nothing could be captured during the block: the main thread did not answer before the loop turned again",
-      };
-    }
-    return describeCapture(durationMs, {
+  }
+
+  #facts(
+    stall: Stall,
+    captures: readonly Capture[],
+    native: NativeCallRecord | undefined,
+  ): StallFacts {
+    const startedAt = stall.endedAt - BigInt(Math.round(stall.durationMs * 1e6));
+    const resolved = captures.map((capture) => ({
       stack: withoutCaptureFrames(resolveStack(capture.stack)),
       task: capture.task,
       latencyMs: capture.latencyMs,
       wentOnMs: Math.max(0, Number(stall.endedAt - capture.capturedAt) / 1e6),
-    });
+      asyncId: capture.asyncId,
+    }));
+    const gcMs = gcMsBetween(startedAt, stall.endedAt);
+    // A pause inside this stall is its evidence, not a report of its own.
+    this.#stallWindows.push([startedAt, stall.endedAt]);
+    if (this.#stallWindows.length > STALL_WINDOWS_KEPT) this.#stallWindows.shift();
+    return {
+      heldMs: stall.durationMs,
+      captures: resolved,
+      ...(native === undefined
+        ? {}
+        : {
+            nativeCall: {
+              call: native.call,
+              stack: nativeCallFrames(native),
+              task: native.task,
+              returnedBeforeEndMs: Math.max(0, Number(stall.endedAt - native.returnedAt) / 1e6),
+            },
+          }),
+      ...(gcMs === undefined ? {} : { gcMs }),
+      cpuMs: stall.cpuMs,
+      pausedMs: this.#pauses?.pausedMsBetween(startedAt, stall.endedAt) ?? 0,
+      ...(this.#noCaptureReason === undefined ? {} : { noCaptureReason: this.#noCaptureReason }),
+    };
   }
 
   #publish(report: CoalescedReport): void {
@@ -414,11 +530,14 @@ class WatchdogImpl implements Watchdog {
       time: Date.now(),
       pid: process.pid,
       durationMs: report.durationMs,
+      cause: report.cause,
+      evidence: report.evidence,
       stack: report.stack,
       count: report.count,
       ...(report.note === undefined ? {} : { note: report.note }),
       ...(report.task === undefined ? {} : { task: report.task }),
       ...(report.endedAt === undefined ? {} : { endedAt: report.endedAt }),
+      ...recorderWindowOf(report),
     };
     emit(event);
     if (this.#options.onReport !== undefined) {
@@ -428,6 +547,16 @@ class WatchdogImpl implements Watchdog {
         // A failing subscriber must not reach the application.
       }
     }
+  }
+}
+
+/** The flight recorder's window up to the block's end, when the recorder runs. */
+function recorderWindowOf(report: CoalescedReport): { recorder?: RecorderWindow } {
+  try {
+    const window = recorderWindow(Math.ceil(report.endedAt ?? Date.now()));
+    return window === undefined ? {} : { recorder: window };
+  } catch {
+    return {};
   }
 }
 

@@ -10,7 +10,9 @@ import { checkLayers } from "../../../../scripts/check-layers.mjs";
  * loopscope's layers, bottom first: a folder imports only folders below it, and only
  * through their index.ts. `errors` is the error base and code table (config/errors.ts
  * until it has its own folder); `render` sits below `events` because the event stream
- * prints each event as text; "." is the top-level files (index, internal, register).
+ * prints each event as text; `recorder` between `events` (it listens to the stream) and
+ * `tasks` (the registry records into it); "." is the top-level files (index, internal,
+ * register).
  */
 const LOOPSCOPE_LAYERS = [
   "protocol",
@@ -20,6 +22,7 @@ const LOOPSCOPE_LAYERS = [
   "stacks",
   "render",
   "events",
+  "recorder",
   "tasks",
   "debug",
   "watchdog",

@@ -205,17 +205,30 @@ describe("loopscope top", { skip }, () => {
     });
   }
 
-  it("shows the blocked-now banner while the loop is blocked", async () => {
+  it("shows the blocked-now banner while the loop is blocked, then the block's cause and what the flight recorder saw before it", async () => {
     const pane = top(app.pid);
     try {
       await pane.waitFor(/handle cattle 0/);
+      // Tasks that start and end just before the block: the flight recorder keeps them.
+      await app.command("finish 3");
       await app.command("block 4000");
       const screen = await pane.waitFor(/LOOP BLOCKED for/);
       assert.match(screen.join("\n"), /holdTheLoop/);
-      // Once the loop turns, the block is reported and listed.
-      await pane.waitFor(/last block \S+ ms at holdTheLoop/, 20_000);
+      // Once the loop turns, the block is reported and listed, with its cause: a busy loop
+      // is JavaScript.
+      await pane.waitFor(/last block \S+ ms js at holdTheLoop/, 20_000);
       await pane.keys("b");
-      await pane.waitFor(/latest blocks, newest first[\s\S]*holdTheLoop/);
+      await pane.waitFor(
+        /latest blocks, newest first\n.*blocked \S+ ms · js[^\n]*\n\s+at holdTheLoop/,
+      );
+      // The flight recorder: the block's own window, or (when its report carries none) the
+      // process's last seconds, asked for; the fixture's tasks either way.
+      await pane.keys("f");
+      await pane.waitFor(
+        /flight recorder · [\s\S]*-\d+\.\d\d s\s+task-start\s+task \d+ "finishing 0"[\s\S]*Esc back · l live\/last block/,
+      );
+      await pane.keys("Escape");
+      await pane.waitFor(/AGE▼/);
     } finally {
       pane.close();
     }

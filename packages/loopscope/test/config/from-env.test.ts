@@ -164,6 +164,19 @@ describe("configFromEnv", () => {
     }
   });
 
+  it("reads LOOPSCOPE_RECORDER_SECONDS, 0 turning the recorder off, and refuses the rest", () => {
+    assert.equal(configFromEnv({}).recorderSeconds, undefined);
+    assert.equal(configFromEnv({ LOOPSCOPE_RECORDER_SECONDS: "30" }).recorderSeconds, 30);
+    assert.equal(configFromEnv({ LOOPSCOPE_RECORDER_SECONDS: "0" }).recorderSeconds, 0);
+    for (const bad of ["-1", "1.5", "ten", "3601"]) {
+      assertRefused(
+        { LOOPSCOPE_RECORDER_SECONDS: bad },
+        "LOOPSCOPE_RECORDER_SECONDS",
+        `LOOPSCOPE_RECORDER_SECONDS must be an integer from 0 to 3600, got ${JSON.stringify(bad)}`,
+      );
+    }
+  });
+
   it("refuses a LOOPSCOPE_EVENTS that cannot be appended to, naming the variable", () => {
     const missing = join(folder, "no-such-folder", "events.jsonl");
     assertRefused(

@@ -105,7 +105,10 @@ describe("debug mode: a slow callback names its line and its task", () => {
         namesLine(slow.task.createdAt, file, markerLine(file, "spawn")),
         JSON.stringify(slow.task.createdAt),
       );
-      assert.match(text, /event loop blocked for \d+ ms in task \d+ "handle cattle-ab12"/);
+      assert.match(
+        text,
+        /event loop blocked for \d+ ms by [^\n]*? in task \d+ "handle cattle-ab12"/,
+      );
 
       const fast = blocked.filter((e) => namesLine(e.stack, file, markerLine(file, "fast")));
       assert.deepEqual(fast, [], "a block under LOOPSCOPE_SLOW_MS is not reported");
@@ -126,6 +129,8 @@ function blockedWithoutCapture(durationMs: number): LoopBlockedEvent {
     time: Date.now(),
     pid: process.pid,
     durationMs,
+    cause: "unknown",
+    evidence: {},
     stack: [],
     count: 1,
     note: "nothing could be captured during the block: the main thread did not answer before the loop turned again",

@@ -13,6 +13,8 @@ const blocked = (durationMs: number): LoopscopeEvent => ({
   type: "loop-blocked",
   protocol: 1,
   time: 1_700_000_000_000 + durationMs,
+  cause: "javascript",
+  evidence: {},
   pid: process.pid,
   durationMs,
   stack: [{ fn: "spin", file: "/srv/app.js", line: 3, col: 5 }],
@@ -119,7 +121,7 @@ describe("event stream", () => {
     assert.equal(printedDuringEmit, "nothing");
     assert.match(
       stderr,
-      /^loopscope: event loop blocked for 250 ms\n {4}at spin \(\/srv\/app\.js:3:5\)\n/,
+      /^loopscope: event loop blocked for 250 ms by JavaScript\n {4}at spin \(\/srv\/app\.js:3:5\)\n/,
     );
   });
 

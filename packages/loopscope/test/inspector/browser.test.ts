@@ -71,6 +71,21 @@ function rowNames(page: Page): Promise<string[]> {
     );
 }
 
+/** Recorder lines (`−0.42 s task-start …`) are oldest first: their times never go back. */
+function assertTimeOrdered(lines: readonly string[]): void {
+  const times = lines.map((line) =>
+    Number(/^([−+])(\d+\.\d\d) s /.exec(line)?.slice(1).join("").replace("−", "-")),
+  );
+  assert.ok(
+    times.every((time) => Number.isFinite(time)),
+    JSON.stringify(lines),
+  );
+  assert.ok(
+    times.every((time, i) => i === 0 || time >= times[i - 1]!),
+    JSON.stringify(lines),
+  );
+}
+
 describe("inspector dashboard (Chromium)", { skip: browserTestsSkipped(), timeout: 90_000 }, () => {
   let inspected: InspectedApp;
   let browser: LaunchedBrowser;
@@ -224,6 +239,104 @@ describe("inspector dashboard (Chromium)", { skip: browserTestsSkipped(), timeou
     const first = await points();
     await until(async () => (await points()) > first, "a new loop sample in the chart", 5000);
     assert.ok((await points()) > first);
+  });
+
+  it("names a block's cause in the event log; opened, it shows the figures, the stack and what the recorder saw before it", async (t) => {
+    // Tasks that start and end just before the block: the flight recorder keeps them.
+    await inspected.command("finish 3");
+    await sleep(50);
+    await inspected.command("block 700");
+    const entry = page
+      .locator('[data-testid="event"][data-event-type="loop-blocked"]')
+      .filter({ hasText: "holdTheLoop" })
+      .first();
+    await entry.waitFor({ timeout: 10_000 });
+    // The fixture's block is a busy loop: JavaScript, blamed on its line.
+    assert.equal(await entry.getAttribute("data-cause"), "javascript");
+    assert.match(
+      (await entry.locator(".event-text").textContent()) ?? "",
+      /^blocked \d[\d.]* m?s · JavaScript · at holdTheLoop \(inspector\/app\.js:\d+\)$/,
+    );
+
+    await entry.locator(".event-summary").click();
+    const detail = entry.getByTestId("block-detail");
+    await detail.waitFor();
+    assert.equal(await detail.getAttribute("data-cause"), "javascript");
+    assert.equal(await detail.getByTestId("block-cause").textContent(), "JavaScript");
+    const facts = await detail.locator(".detail-facts dt").allTextContents();
+    assert.ok(facts.includes("blocked") && facts.includes("ended"), JSON.stringify(facts));
+    assert.ok(facts.includes("captures"), `the watchdog's captures: ${JSON.stringify(facts)}`);
+    const frames = await detail.locator(".frame-fn").allTextContents();
+    assert.ok(frames.includes("holdTheLoop"), JSON.stringify(frames));
+
+    // The recorder's window, when the report carries one, lists the tasks the fixture ran
+    // before the block, oldest first, at their time before its end.
+    const { body } = await inspected.request("/api/events");
+    const reported = (
+      body as { events: { type: string; recorder?: unknown; stack: { fn: string }[] }[] }
+    ).events
+      .filter(
+        (event) =>
+          event.type === "loop-blocked" && event.stack.some((frame) => frame.fn === "holdTheLoop"),
+      )
+      .at(-1);
+    assert.ok(reported !== undefined, JSON.stringify(body));
+    if (reported.recorder === undefined) {
+      t.diagnostic("this loop-blocked report carries no recorder window: the detail says so");
+      await detail.getByTestId("no-recorder").waitFor();
+      return;
+    }
+    const lines = await detail.getByTestId("recorder-entry").allTextContents();
+    assert.ok(
+      lines.some((line) => /^[−+]\d+\.\d\d s task-start #\d+ finishing 0$/.test(line)),
+      JSON.stringify(lines),
+    );
+    assert.ok(
+      lines.some((line) => /task-end #\d+ finishing 1 · failed/.test(line)),
+      JSON.stringify(lines),
+    );
+    assertTimeOrdered(lines);
+    assert.match(
+      (await detail.getByTestId("recorder-losses").textContent()) ?? "",
+      /omitted.*dropped/,
+    );
+  });
+
+  it("shows the flight recorder's last seconds on demand, in time order, and asks again on Refresh", async () => {
+    await inspected.command("finish 3");
+    await page.getByTestId("tab-recorder").click();
+    const panel = page.getByTestId("recorder-panel");
+    const entries = panel.getByTestId("recorder-entry");
+    await entries.filter({ hasText: "finishing 2" }).first().waitFor();
+    let lines = await entries.allTextContents();
+    assert.ok(
+      lines.some((line) =>
+        /^[−+]\d+\.\d\d s task-cancel #\d+ finishing 2 · stopped by the fixture$/.test(line),
+      ),
+      JSON.stringify(lines),
+    );
+    // The block of the test before, with its cause.
+    assert.ok(
+      lines.some((line) => /loop-blocked javascript · \d+ ms$/.test(line)),
+      JSON.stringify(lines),
+    );
+    assertTimeOrdered(lines);
+    assert.match(
+      (await panel.getByTestId("recorder-losses").textContent()) ?? "",
+      /omitted.*dropped/,
+    );
+
+    // Asked for, not pushed: a task started now shows once Refresh asks again.
+    await inspected.command("spawn 1 recorded later");
+    await sleep(100);
+    assert.equal(await entries.filter({ hasText: "recorded later 0" }).count(), 0);
+    await panel.getByTestId("recorder-refresh").click();
+    await entries.filter({ hasText: "recorded later 0" }).first().waitFor();
+    lines = await entries.allTextContents();
+    assert.match(lines.at(-1) ?? "", /task-start #\d+ recorded later 0$/);
+    await page.getByTestId("tab-tasks").click();
+    await page.getByTestId("task-row").first().waitFor();
+    assert.deepEqual(unexpectedProblems(), []);
   });
 
   it("shows the blocked banner, with the blocking function, while the loop is held", async () => {

@@ -91,6 +91,7 @@ const PATHS = [
   "/api/finished",
   "/api/events",
   "/api/loop",
+  "/api/recorder",
   "/api/live",
   "/api/profile",
   "/assets/",

@@ -35,6 +35,7 @@ const ENDPOINTS: readonly (readonly [method: string, path: string])[] = [
   ["GET", "/api/finished"],
   ["GET", "/api/events"],
   ["GET", "/api/loop"],
+  ["GET", "/api/recorder"],
   ["POST", "/api/profile"],
   ["POST", "/api/tasks/1/cancel"],
 ];
@@ -426,6 +427,8 @@ describe("inspector security (a real process, default settings)", () => {
       "api/events?since=0",
       "api/status?x=1",
       "api/loop?x",
+      "api/recorder?limit=0",
+      "api/recorder?limit=1&limit=2",
       "api/tasks/1?x=1",
     ];
     for (const path of bad) {

@@ -21,8 +21,8 @@ function busy(ms: number): void {
 }
 
 /**
- * Block the loop once, then wait until the delay monitor has ticked after it (its timer
- * runs every 25 ms: the block is in the histogram only from that tick on) and the
+ * Block the loop once, then wait until the heartbeat has beaten after it (the block's delay
+ * is recorded by the beat that came late, or by the one that ended idle mode) and the
  * watchdog has counted it. Under load the watchdog may count the block before the loop
  * turns, so its count alone does not say the histogram has it.
  */
@@ -66,8 +66,8 @@ describe("loop metrics", () => {
     const watchdog = startWatchdog({ slowMs: 50 });
     const metrics = startMetrics({ metricsIntervalMs: 60_000, statsd });
     try {
-      // One interval, from startMetrics to collect(): one datagram. The delay monitor
-      // measures from its first tick on, so let it tick before blocking.
+      // One interval, from startMetrics to collect(): one datagram. Let the heartbeat beat
+      // before blocking.
       await sleep(40);
       await blockOnce(120);
       const sample = metrics.collect();

@@ -95,6 +95,8 @@ describe("renderEvent", () => {
       type: "loop-blocked",
       protocol: 1,
       durationMs: 1234.4,
+      cause: "javascript",
+      evidence: {},
       stack: [app("hash", 3)],
       count: 2,
       task,
@@ -103,7 +105,7 @@ describe("renderEvent", () => {
     const lines = renderEvent(event).split("\n");
     assert.equal(
       lines[0],
-      'loopscope: event loop blocked for 1234 ms (2 times) in task 7 "handle cattle-ab12"',
+      'loopscope: event loop blocked for 1234 ms by JavaScript (2 times) in task 7 "handle cattle-ab12"',
     );
     assert.equal(lines[1], "  (captured after the block ended (native call))");
     assert.equal(lines[2], "    at hash (/srv/app/main.js:3:3)");

@@ -23,10 +23,10 @@ describe("BlockCoalescer", () => {
     });
     try {
       const { reports, coalescer } = collect(10_000);
-      coalescer.add({ durationMs: 120, stack: here });
-      coalescer.add({ durationMs: 150, stack: here });
-      coalescer.add({ durationMs: 130, stack: here });
-      coalescer.add({ durationMs: 200, stack: there });
+      coalescer.add({ durationMs: 120, cause: "javascript", evidence: {}, stack: here });
+      coalescer.add({ durationMs: 150, cause: "javascript", evidence: {}, stack: here });
+      coalescer.add({ durationMs: 130, cause: "javascript", evidence: {}, stack: here });
+      coalescer.add({ durationMs: 200, cause: "javascript", evidence: {}, stack: there });
       assert.deepEqual(
         reports.map((r) => [r.stack[0]?.fn, r.count]),
         [
@@ -53,9 +53,9 @@ describe("BlockCoalescer", () => {
     });
     try {
       const { reports, coalescer } = collect(1_000);
-      coalescer.add({ durationMs: 120, stack: here });
+      coalescer.add({ durationMs: 120, cause: "javascript", evidence: {}, stack: here });
       clock.tick(1_500);
-      coalescer.add({ durationMs: 120, stack: here });
+      coalescer.add({ durationMs: 120, cause: "javascript", evidence: {}, stack: here });
       assert.deepEqual(
         reports.map((r) => r.count),
         [1, 1],
@@ -68,8 +68,8 @@ describe("BlockCoalescer", () => {
 
   it("flushes pending counts at stop", () => {
     const { reports, coalescer } = collect(60_000);
-    coalescer.add({ durationMs: 120, stack: here });
-    coalescer.add({ durationMs: 120, stack: here });
+    coalescer.add({ durationMs: 120, cause: "javascript", evidence: {}, stack: here });
+    coalescer.add({ durationMs: 120, cause: "javascript", evidence: {}, stack: here });
     coalescer.stop();
     assert.deepEqual(
       reports.map((r) => r.count),
@@ -80,10 +80,10 @@ describe("BlockCoalescer", () => {
   it("remembers a bounded number of places, reporting what it forgets", () => {
     const { reports, coalescer } = collect(60_000, 2);
     const sites = [1, 2, 3].map((n) => [frame(`f${n}`, n)]);
-    coalescer.add({ durationMs: 100, stack: sites[0]! });
-    coalescer.add({ durationMs: 100, stack: sites[0]! }); // pending at f1
-    coalescer.add({ durationMs: 100, stack: sites[1]! });
-    coalescer.add({ durationMs: 100, stack: sites[2]! }); // evicts f1, reporting its repeat
+    coalescer.add({ durationMs: 100, cause: "javascript", evidence: {}, stack: sites[0]! });
+    coalescer.add({ durationMs: 100, cause: "javascript", evidence: {}, stack: sites[0]! }); // pending at f1
+    coalescer.add({ durationMs: 100, cause: "javascript", evidence: {}, stack: sites[1]! });
+    coalescer.add({ durationMs: 100, cause: "javascript", evidence: {}, stack: sites[2]! }); // evicts f1, reporting its repeat
     assert.deepEqual(
       reports.map((r) => [r.stack[0]?.fn, r.count]),
       [
@@ -143,7 +143,12 @@ describe("BlockCoalescer", () => {
   it("coalesces identical blocks at one line into one report and one count", () => {
     const { reports, coalescer } = collect(60_000);
     for (let i = 0; i < 12; i++) {
-      coalescer.add({ durationMs: 300 + i, stack: sameLine[i % sameLine.length]! });
+      coalescer.add({
+        durationMs: 300 + i,
+        cause: "javascript",
+        evidence: {},
+        stack: sameLine[i % sameLine.length]!,
+      });
     }
     coalescer.stop();
     assert.deepEqual(

@@ -105,7 +105,11 @@ describe("the thread protocol", () => {
   it("accepts the watchdog thread's messages and nothing else", () => {
     assert.equal(isWatchdogThreadMessage({ type: "capture-failed", reason: "x" }), true);
     assert.equal(isWatchdogThreadMessage({ type: "capture-unavailable", reason: "x" }), true);
+    assert.equal(isWatchdogThreadMessage({ type: "resume", seq: 3n }), true);
+    assert.equal(isWatchdogThreadMessage({ type: "paused", count: 1 }), true);
     assert.equal(isWatchdogThreadMessage({ type: "capture-failed" }), false);
+    assert.equal(isWatchdogThreadMessage({ type: "resume", seq: 3 }), false);
+    assert.equal(isWatchdogThreadMessage({ type: "paused" }), false);
     assert.equal(isWatchdogThreadMessage({ type: "other", reason: "x" }), false);
     assert.equal(isWatchdogThreadMessage("capture-failed"), false);
     assert.equal(isWatchdogThreadMessage(null), false);

@@ -1,9 +1,9 @@
 /**
  * Recent diagnostics, newest first. Only an expanded entry renders its frames: 500 entries
- * with their stacks would be thousands of nodes for nothing.
+ * with their stacks would be thousands of nodes for nothing. A block's line says its cause;
+ * expanded, it shows the figures, the stack and the flight recorder's window before it.
  */
 import { useState } from "preact/hooks";
-import type { ComponentChildren } from "preact";
 import type { Frame, LoopscopeEvent, TaskRef } from "../../src/protocol/index.js";
 import {
   formatClock,
@@ -12,6 +12,9 @@ import {
   leadingFrame,
   shortLocation,
 } from "../format.js";
+import { blockSummary, causeOf } from "../stall.js";
+import { BlockDetail } from "./BlockDetail.js";
+import { Section, TaskCreation } from "./EventParts.js";
 import { FrameList } from "./FrameList.js";
 
 /** An event with the page's own sequence number: events carry no id. */
@@ -32,7 +35,7 @@ function atText(stack: readonly Frame[]): string {
 function summary(event: LoopscopeEvent): string {
   switch (event.type) {
     case "loop-blocked":
-      return `loop blocked ${formatDuration(event.durationMs)}${event.count > 1 ? ` (×${event.count})` : ""}${taskText(event.task)}${atText(event.stack)}`;
+      return blockSummary(event);
     case "unhandled-rejection":
       return `unhandled rejection ${event.error.name}: ${event.error.message}${taskText(event.task)}`;
     case "task-exception-never-retrieved":
@@ -51,46 +54,10 @@ function summary(event: LoopscopeEvent): string {
   }
 }
 
-function Section({ title, children }: { title: string; children: ComponentChildren }) {
-  return (
-    <>
-      <h4>{title}</h4>
-      {children}
-    </>
-  );
-}
-
-function TaskCreation({ task }: { task: TaskRef }) {
-  if (task.createdAt.length > 0) {
-    return (
-      <Section title={`task #${task.id} ${task.name} created at`}>
-        <FrameList frames={task.createdAt} />
-      </Section>
-    );
-  }
-  const ancestor = task.ancestorCreatedAt;
-  if (!ancestor) return null;
-  return (
-    <Section
-      title={`task #${task.id} created under #${ancestor.id} ${ancestor.name} (${ancestor.generations} up), created at`}
-    >
-      <FrameList frames={ancestor.createdAt} />
-    </Section>
-  );
-}
-
 function EventBody({ event }: { event: LoopscopeEvent }) {
   switch (event.type) {
     case "loop-blocked":
-      return (
-        <>
-          {event.note && <p class="muted">{event.note}</p>}
-          <Section title="blocking code">
-            <FrameList frames={event.stack} empty="nothing could be captured" />
-          </Section>
-          {event.task && <TaskCreation task={event.task} />}
-        </>
-      );
+      return <BlockDetail event={event} />;
     case "unhandled-rejection":
       return (
         <>
@@ -143,7 +110,12 @@ function EventEntry({ logged }: { logged: LoggedEvent }) {
   const { event, seq } = logged;
   const bodyId = `event-body-${seq}`;
   return (
-    <li class={`event event-${event.type}`} data-testid="event" data-event-type={event.type}>
+    <li
+      class={`event event-${event.type}`}
+      data-testid="event"
+      data-event-type={event.type}
+      data-cause={event.type === "loop-blocked" ? causeOf(event) : undefined}
+    >
       <button
         type="button"
         class="event-summary"

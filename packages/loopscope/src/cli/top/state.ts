@@ -6,6 +6,8 @@ import type {
   InspectorStatus,
   LoopBlockedEvent,
   LoopSample,
+  RecorderAnswer,
+  RecorderWindow,
   TaskDetailAnswer,
   TaskGroupSummary,
   TaskQuery,
@@ -22,7 +24,13 @@ export type Column = (typeof COLUMNS)[number];
 export const GROUPINGS = ["none", "site", "subtree"] as const;
 export type Grouping = (typeof GROUPINGS)[number];
 
-export type View = "tasks" | "detail" | "blocks" | "help";
+export type View = "tasks" | "detail" | "blocks" | "recorder" | "help";
+
+/**
+ * Which flight-recorder window the recorder view shows: the one the latest block carries
+ * (what led up to it), or the process's last seconds, asked for when shown.
+ */
+export type RecorderSource = "block" | "live";
 
 /** Tasks the table asks for: the top of the server's order, sorted again here by any column. */
 export const TASK_LIMIT = 500;
@@ -51,6 +59,11 @@ export interface TopState {
   readonly selected: number;
   readonly view: View;
   readonly detail?: TaskDetailAnswer;
+  readonly recorderSource: RecorderSource;
+  /** The live window, as the process last answered it; absent while asked for. */
+  readonly liveRecorder?: RecorderAnswer;
+  /** Entries scrolled back from the window's end in the recorder view (0: its newest shown). */
+  readonly recorderScroll: number;
   /** The task whose cancel waits for `y`. */
   readonly confirmCancel?: { readonly id: number; readonly name: string };
   /** A line for the user: what a key did, or why it could not. */
@@ -72,6 +85,8 @@ export function initialState(target: string): TopState {
     grouping: "none",
     selected: 0,
     view: "tasks",
+    recorderSource: "block",
+    recorderScroll: 0,
     connection: "connecting",
   };
 }
@@ -82,6 +97,8 @@ export type Effect =
   /** The task query changed: subscribe again. */
   | { readonly type: "query" }
   | { readonly type: "detail"; readonly id: number }
+  /** The flight recorder's live window: ask `/api/recorder`. */
+  | { readonly type: "recorder" }
   | { readonly type: "cancel"; readonly id: number };
 
 export interface KeyResult {
@@ -203,7 +220,11 @@ export function withSamples(state: TopState, samples: readonly LoopSample[]): To
 /** Add blocks, latest first. */
 export function withBlocks(state: TopState, blocks: readonly LoopBlockedEvent[]): TopState {
   const latestFirst = [...blocks].reverse();
-  return { ...state, blocks: [...latestFirst, ...state.blocks].slice(0, MAX_BLOCKS) };
+  const next = { ...state, blocks: [...latestFirst, ...state.blocks].slice(0, MAX_BLOCKS) };
+  // The recorder view follows the latest block, from its newest entries.
+  return state.view === "recorder" && state.recorderSource === "block" && blocks.length > 0
+    ? { ...next, recorderScroll: 0 }
+    : next;
 }
 
 /** Apply a task answer; an answer to an earlier query is ignored. */
@@ -226,6 +247,35 @@ function sameRow(a: Row, b: Row): boolean {
 
 export function withDetail(state: TopState, detail: TaskDetailAnswer): TopState {
   return state.view === "detail" ? { ...state, detail } : state;
+}
+
+/** Apply the answer of `/api/recorder`; kept only while the recorder view wants it. */
+export function withRecorder(state: TopState, answer: RecorderAnswer): TopState {
+  return state.view === "recorder" && state.recorderSource === "live"
+    ? { ...state, liveRecorder: answer, recorderScroll: 0 }
+    : state;
+}
+
+/**
+ * The window the recorder view shows, and the end its times are relative to: the latest
+ * block's (its end), or the live one (the answer's end); `undefined` while the live one
+ * is asked for, `window` absent when the process runs without the recorder.
+ */
+export function shownRecorder(
+  state: TopState,
+): { readonly window?: RecorderWindow; readonly end: number; readonly stale: boolean } | undefined {
+  if (state.recorderSource === "block") {
+    const block = state.blocks[0];
+    if (block?.recorder === undefined) return undefined;
+    return { window: block.recorder, end: block.endedAt ?? block.recorder.until, stale: false };
+  }
+  const answer = state.liveRecorder;
+  if (answer === undefined) return undefined;
+  return {
+    ...(answer.window === undefined ? {} : { window: answer.window }),
+    end: answer.window?.until ?? answer.computedAt,
+    stale: answer.stale,
+  };
 }
 
 export function withMessage(state: TopState, text: string, tone: "info" | "alert"): TopState {
@@ -265,8 +315,13 @@ export function pressKey(state: TopState, key: string, pageRows: number): KeyRes
       return { state: { ...cleared, view: cleared.view === "help" ? "tasks" : "help" } };
     case "b":
       return { state: { ...cleared, view: cleared.view === "blocks" ? "tasks" : "blocks" } };
+    case "f":
+      return cleared.view === "recorder"
+        ? { state: { ...cleared, view: "tasks" } }
+        : showRecorder(cleared, cleared.blocks[0]?.recorder !== undefined ? "block" : "live");
   }
   if (state.view === "detail") return detailKey(cleared, key);
+  if (state.view === "recorder") return recorderKey(cleared, key, pageRows);
   if (state.view !== "tasks") return { state: cleared };
   return tableKey(cleared, key, pageRows);
 }
@@ -390,6 +445,46 @@ function confirmKey(state: TopState, key: string): KeyResult {
     return { state: next, effect: { type: "cancel", id: asked.id } };
   }
   return { state: withMessage(next, "not cancelled", "info") };
+}
+
+/** The recorder view, from its newest entries; a live window is asked for afresh. */
+function showRecorder(state: TopState, source: RecorderSource): KeyResult {
+  const next: TopState = { ...state, view: "recorder", recorderSource: source, recorderScroll: 0 };
+  return source === "live"
+    ? { state: { ...next, liveRecorder: undefined }, effect: { type: "recorder" } }
+    : { state: next };
+}
+
+function recorderKey(state: TopState, key: string, pageRows: number): KeyResult {
+  const count = shownRecorder(state)?.window?.entries.length ?? 0;
+  const scroll = (to: number): KeyResult => ({
+    state: { ...state, recorderScroll: Math.max(0, Math.min(to, count - 1)) },
+  });
+  switch (key) {
+    case "l":
+      // The live window and the latest block's in turn; again live when no block has one.
+      return showRecorder(
+        state,
+        state.recorderSource === "live" && state.blocks[0]?.recorder !== undefined
+          ? "block"
+          : "live",
+      );
+    case "UP":
+    case "k":
+      return scroll(state.recorderScroll + 1);
+    case "DOWN":
+    case "j":
+      return scroll(state.recorderScroll - 1);
+    case "PAGE_UP":
+      return scroll(state.recorderScroll + pageRows);
+    case "PAGE_DOWN":
+      return scroll(state.recorderScroll - pageRows);
+    case "HOME":
+      return scroll(count - 1);
+    case "END":
+      return scroll(0);
+  }
+  return { state };
 }
 
 function filterKey(state: TopState, key: string): KeyResult {

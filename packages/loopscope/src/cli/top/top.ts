@@ -3,7 +3,14 @@
  * blocks, read over the inspector's protocol only. A pid is reached as `loopscope
  * inspect` reaches it (its address file, or an inspector opened on demand).
  */
-import type { InspectorAddress, LiveMessage, LoopBlockedEvent } from "../../protocol/index.js";
+import type {
+  ErrorAnswer,
+  InspectorAddress,
+  LiveMessage,
+  LoopBlockedEvent,
+  RecorderAnswer,
+} from "../../protocol/index.js";
+import { PROTOCOL_VERSION } from "../../protocol/index.js";
 import { EXIT } from "../exit-codes.js";
 import { inspectorOf } from "../inspect.js";
 import { fail, inspectorUrl, isInspectorUrl } from "../target.js";
@@ -19,6 +26,7 @@ import {
   withBlocks,
   withDetail,
   withMessage,
+  withRecorder,
   withSample,
   withSamples,
   withStatus,
@@ -63,7 +71,7 @@ export async function topCommand(targetText: string, options: TopOptions): Promi
     if (error instanceof ProtocolMismatchError) return fail(EXIT.PROTOCOL_MISMATCH, error.message);
     return fail(EXIT.NO_ANSWER, `no answer from ${connection.url}: ${(error as Error).message}`);
   }
-  return runTop(connection, state, target.pid);
+  return runTop(connection, state, target);
 }
 
 interface TopTarget {
@@ -93,8 +101,9 @@ async function addressOf(targetText: string, options: TopOptions): Promise<TopTa
 function runTop(
   connection: InspectorConnection,
   first: TopState,
-  pid: number | undefined,
+  target: TopTarget,
 ): Promise<number> {
+  const pid = target.pid;
   return new Promise((resolve) => {
     let state = first;
     let drawing: NodeJS.Immediate | undefined;
@@ -164,6 +173,24 @@ function runTop(
           return askTasksNow();
         case "detail":
           return refreshDetail(effect.id);
+        case "recorder":
+          recorderOf(target).then(
+            (answer) => update(withRecorder(state, answer)),
+            (error: unknown) => {
+              if (error instanceof ProtocolMismatchError) {
+                afterward = error.message;
+                return finish(EXIT.PROTOCOL_MISMATCH);
+              }
+              update(
+                withMessage(
+                  { ...state, view: "tasks" },
+                  `flight recorder: ${(error as Error).message}`,
+                  "alert",
+                ),
+              );
+            },
+          );
+          return;
         case "cancel":
           connection.cancel(effect.id).then(
             (answer) =>
@@ -229,6 +256,22 @@ function runTop(
     });
     connection.subscribe(taskQueryOf(state));
   });
+}
+
+/** How long the flight recorder's answer may take: the process may be busy. */
+const RECORDER_TIMEOUT_MS = 5_000;
+
+/** `GET /api/recorder`: the flight recorder's last seconds, as the live view of it asks. */
+async function recorderOf(target: TopTarget): Promise<RecorderAnswer> {
+  const response = await fetch(new URL("api/recorder", target.base), {
+    headers: { Authorization: `Bearer ${target.token}` },
+    signal: AbortSignal.timeout(RECORDER_TIMEOUT_MS),
+  });
+  const body = (await response.json()) as RecorderAnswer &
+    Partial<ErrorAnswer> & { protocol?: unknown };
+  if (body.protocol !== PROTOCOL_VERSION) throw new ProtocolMismatchError(body.protocol);
+  if (!response.ok) throw new Error(body.error?.message ?? `HTTP ${response.status}`);
+  return body;
 }
 
 function alive(pid: number): boolean {

@@ -2,11 +2,25 @@
  * `loopscope top`'s picture: the state drawn as exactly `height` lines of at most `width`
  * cells, each a list of styled segments. Pure: the screen module paints it, tests read it.
  */
-import type { Frame, LoopSample, TaskSnapshot } from "../../protocol/index.js";
+import type {
+  Frame,
+  LoopBlockedEvent,
+  LoopSample,
+  RecorderEntry,
+  RecorderWindow,
+  TaskSnapshot,
+} from "../../protocol/index.js";
 import { isApplicationFrame } from "../../protocol/index.js";
-import { displayPath, formatDuration, formatMs } from "../../render/index.js";
+import { displayPath, formatDuration, formatMs, taskLabel } from "../../render/index.js";
 import type { Column, TopState } from "./state.js";
-import { COLUMNS, answersCurrentQuery, rowsOf, shownAnswer, whereOf } from "./state.js";
+import {
+  COLUMNS,
+  answersCurrentQuery,
+  rowsOf,
+  shownAnswer,
+  shownRecorder,
+  whereOf,
+} from "./state.js";
 
 export type Tone = "plain" | "dim" | "bold" | "header" | "selected" | "alert" | "warn" | "good";
 
@@ -27,14 +41,17 @@ export function tableRows(height: number): number {
 }
 
 export function renderView(state: TopState, width: number, height: number): Line[] {
+  const bodyRows = tableRows(height) + 1;
   const body =
     state.view === "detail"
       ? detailLines(state, width)
       : state.view === "blocks"
         ? blocksLines(state, width)
-        : state.view === "help"
-          ? helpLines()
-          : tableLines(state, width, tableRows(height) + 1);
+        : state.view === "recorder"
+          ? recorderLines(state, bodyRows)
+          : state.view === "help"
+            ? helpLines()
+            : tableLines(state, width, bodyRows);
   const lines: Line[] = [headerLine(state), loopLine(state, width), bannerLine(state), ...body];
   const visible = lines.slice(0, Math.max(0, height - FOOTER_ROWS));
   while (visible.length < height - FOOTER_ROWS) visible.push([]);
@@ -86,7 +103,7 @@ function loopLine(state: TopState, width: number): Line {
   const block =
     latest === undefined
       ? ""
-      : ` · last block ${formatMs(latest.durationMs)} at ${shortFrame(firstApp(latest.stack))}`;
+      : ` · last block ${formatMs(latest.durationMs)} ${causeWord(latest)}${blamed(latest)}`;
   const dropped = state.status?.dropped;
   const drops =
     dropped !== undefined && dropped.events + dropped.slowClients > 0
@@ -319,6 +336,62 @@ function frameLines(frames: readonly Frame[], max: number): Line[] {
   ]);
 }
 
+/**
+ * A block's cause in a short word with its key figure: `js`, `native JSON.parse`,
+ * `many ≥12`, `gc 640 ms`, `paused`, `unknown` (also for a report without a cause, from a
+ * loopscope that did not send one).
+ */
+export function causeWord(block: LoopBlockedEvent): string {
+  const evidence = block.evidence ?? {};
+  switch (block.cause) {
+    case "javascript":
+      return "js";
+    case "native-call":
+      return evidence.nativeCall === undefined ? "native" : `native ${evidence.nativeCall}`;
+    case "many-callbacks":
+      return `many ≥${evidence.callbacks ?? 2}`;
+    case "gc":
+      return evidence.gcMs === undefined ? "gc" : `gc ${formatMs(evidence.gcMs)}`;
+    case "host-paused":
+      return "paused";
+    default:
+      return "unknown";
+  }
+}
+
+/** The code a block's cause blames, as ` at fn (file:line)`; nothing for a GC or a pause. */
+function blamed(block: LoopBlockedEvent): string {
+  switch (block.cause) {
+    case "gc":
+    case "host-paused":
+      return "";
+    case "many-callbacks": {
+      const seen = block.evidence?.functions?.[0];
+      return seen === undefined ? "" : ` seen most ${shortFrame(seen.frame)}`;
+    }
+    default:
+      return block.stack.length === 0 ? "" : ` at ${shortFrame(firstApp(block.stack))}`;
+  }
+}
+
+/** The figures a cause rests on, compact: `cpu 1190 ms · gc 3 ms · 5 captures in 1 callback`. */
+function evidenceText(block: LoopBlockedEvent): string {
+  const evidence = block.evidence ?? {};
+  const parts: string[] = [];
+  if (evidence.cpuMs !== undefined) parts.push(`cpu ${formatMs(evidence.cpuMs)}`);
+  // The cause's own figure is in its word already.
+  if (evidence.gcMs !== undefined && block.cause !== "gc")
+    parts.push(`gc ${formatMs(evidence.gcMs)}`);
+  if (evidence.pausedMs !== undefined && evidence.pausedMs > 0 && block.cause !== "host-paused") {
+    parts.push(`not running ${formatMs(evidence.pausedMs)}`);
+  }
+  if (evidence.captures !== undefined) {
+    const callbacks = evidence.callbacks ?? 1;
+    parts.push(`${plural(evidence.captures, "capture")} in ${plural(callbacks, "callback")}`);
+  }
+  return parts.join(" · ");
+}
+
 function blocksLines(state: TopState, width: number): Line[] {
   if (state.blocks.length === 0)
     return [
@@ -333,17 +406,141 @@ function blocksLines(state: TopState, width: number): Line[] {
   for (const block of state.blocks) {
     const task = block.task === undefined ? "" : ` in task ${block.task.id} "${block.task.name}"`;
     const repeat = block.count > 1 ? ` (×${block.count})` : "";
+    const evidence = evidenceText(block);
     lines.push([
       {
-        text: `${new Date(block.endedAt ?? block.time).toISOString().slice(11, 19)} `,
+        text: `${clock(block.endedAt ?? block.time)} `,
         tone: "dim",
       },
-      { text: `blocked ${formatMs(block.durationMs)}${repeat}${task}`, tone: "bold" },
+      { text: `blocked ${formatMs(block.durationMs)}${repeat} · `, tone: "bold" },
+      { text: causeWord(block), tone: "header" },
+      { text: task, tone: "bold" },
       { text: block.note === undefined ? "" : ` · ${block.note}`, tone: "dim" },
+      { text: evidence === "" ? "" : ` · ${evidence}`, tone: "dim" },
     ]);
-    lines.push(...frameLines(block.stack.filter(isApplicationFrame), 4));
+    const seen = block.evidence?.functions ?? [];
+    if (block.cause === "host-paused") {
+      lines.push([{ text: "  the process was not running: no code to blame", tone: "dim" }]);
+    } else if (block.cause === "many-callbacks" && seen.length > 0) {
+      lines.push(
+        ...seen.slice(0, 4).map((fn): Line => [
+          {
+            text: `  seen ${fn.seen}× ${fn.frame.fn} (${displayPath(fn.frame.file)}:${fn.frame.line}:${fn.frame.col})`,
+            tone: "plain",
+          },
+        ]),
+      );
+    } else {
+      lines.push(...frameLines(block.stack.filter(isApplicationFrame), 4));
+    }
   }
   return lines.map((line) => fit(line, width));
+}
+
+/** `12:00:03`: the time of day of an epoch, in UTC (the blocks view's own). */
+function clock(epochMs: number): string {
+  return new Date(epochMs).toISOString().slice(11, 19);
+}
+
+/**
+ * The flight recorder's window, oldest first down to its end, as many of the newest
+ * entries as fit (scrolled back by `recorderScroll`), each at its time before the end.
+ */
+function recorderLines(state: TopState, rows: number): Line[] {
+  const shown = shownRecorder(state);
+  const block = state.blocks[0];
+  const source =
+    state.recorderSource === "block" && block !== undefined
+      ? `before the latest block, ended ${clock(block.endedAt ?? block.time)}: ${formatMs(block.durationMs)} ${causeWord(block)}${blamed(block)}`
+      : "the process's last seconds, asked now";
+  const title: Line = [
+    { text: "flight recorder", tone: "header" },
+    { text: ` · ${source}`, tone: "plain" },
+  ];
+  if (shown === undefined) {
+    const text =
+      state.recorderSource === "live"
+        ? "asking the process for its flight recorder…"
+        : "the latest block carries no recorder window: l asks the process for its last seconds";
+    return [title, [{ text, tone: "dim" }]];
+  }
+  const recorded = shown.window;
+  if (recorded === undefined) {
+    return [
+      title,
+      [
+        {
+          text: "the flight recorder is off in this process (LOOPSCOPE_RECORDER_SECONDS=0)",
+          tone: "dim",
+        },
+      ],
+    ];
+  }
+  const entries = recorded.entries;
+  const visible = Math.max(1, rows - 3);
+  const last = entries.length - Math.min(state.recorderScroll, Math.max(0, entries.length - 1));
+  const first = Math.max(0, last - visible);
+  const range =
+    entries.length === 0
+      ? "no entries"
+      : first === 0 && last === entries.length
+        ? plural(entries.length, "entry", "entries")
+        : `entries ${first + 1}–${last} of ${entries.length} (↑ ↓ scroll)`;
+  const lines: Line[] = [
+    title,
+    [
+      {
+        text: `${formatDuration(recorded.until - recorded.from)} up to ${clock(recorded.until)} · ${range} · ${recorded.omitted} omitted · ${recorded.dropped} dropped by its bounds${shown.stale ? " · stale: the loop is blocked" : ""}`,
+        tone: shown.stale ? "warn" : "dim",
+      },
+    ],
+    [{ text: startsLine(recorded), tone: "dim" }],
+  ];
+  if (entries.length === 0) {
+    lines.push([{ text: "  nothing recorded in this window", tone: "dim" }]);
+    return lines;
+  }
+  const kindWidth = Math.max(...entries.map((entry) => entry.kind.length));
+  for (const entry of entries.slice(first, last)) {
+    lines.push([
+      { text: `${relativeSeconds(entry.time, shown.end).padStart(9)}  `, tone: "dim" },
+      {
+        text: `${entry.kind.padEnd(kindWidth)}  `,
+        tone: ENTRY_TONES[entry.kind] ?? "plain",
+      },
+      { text: entryText(entry), tone: "plain" },
+    ]);
+  }
+  return lines;
+}
+
+const ENTRY_TONES: Partial<Record<RecorderEntry["kind"], Tone>> = {
+  "loop-blocked": "bold",
+  "unhandled-rejection": "bold",
+  gc: "good",
+};
+
+/** `-0.42 s`: seconds from `end`, `+` after it. */
+export function relativeSeconds(time: number, end: number): string {
+  const seconds = (time - end) / 1000;
+  const text = Math.abs(seconds).toFixed(2);
+  return `${seconds > 0 && text !== "0.00" ? "+" : "-"}${text} s`;
+}
+
+/** `task 12 "handle cattle-ab12": done`, `major, 12 ms`. */
+function entryText(entry: RecorderEntry): string {
+  const what: string[] = [];
+  if (entry.detail !== undefined && entry.detail !== "") what.push(entry.detail);
+  if (entry.durationMs !== undefined) what.push(formatMs(entry.durationMs));
+  const task = entry.task === undefined ? "" : taskLabel(entry.task);
+  return task === "" ? what.join(", ") : what.length === 0 ? task : `${task}: ${what.join(", ")}`;
+}
+
+function startsLine(recorded: RecorderWindow): string {
+  const starts = recorded.startsLastSecond;
+  if (starts === undefined || starts.count === 0) return "no task started in the last second";
+  const names = starts.names.map((name) => `${name.name} ${name.count}`).join(", ");
+  return `tasks started in the last second: ${starts.count}${names === "" ? "" : ` (${names})`}`;
 }
 
 function helpLines(): Line[] {
@@ -354,7 +551,9 @@ function helpLines(): Line[] {
     "s S ← →  or 1-7          sort by the next, previous or a numbered column; again: reverse",
     "r                        reverse the order",
     "g                        group: none, by creation site, by identical subtrees",
-    "b                        the latest blocks with their stacks",
+    "b                        the latest blocks: cause, figures, stacks",
+    "f                        flight recorder: what led up to the latest block (↑ ↓ scroll)",
+    "l                        (in it) the process's last seconds instead, and back",
     "c                        cancel the selected task (when the process allows control)",
     "Esc                      back to the table; clear the filter",
     "q  Ctrl-C                quit",
@@ -385,19 +584,20 @@ function footerLine(state: TopState): Line {
   const views: Record<string, string> = {
     detail: "Esc back · c cancel · ",
     blocks: "Esc back · ",
+    recorder: "Esc back · l live/last block · ↑↓ scroll · ",
     help: "Esc back · ",
   };
   return [
     { text: `${shown}${filter}${site}`, tone: "plain" },
     {
-      text: `${views[state.view] ?? ""}/ filter · s sort · g group · b blocks · ? help · q quit`,
+      text: `${views[state.view] ?? ""}/ filter · s sort · g group · b blocks · f recorder · ? help · q quit`,
       tone: "dim",
     },
   ];
 }
 
-function plural(count: number, noun: string): string {
-  return `${count.toLocaleString("en-US")} ${noun}${count === 1 ? "" : "s"}`;
+function plural(count: number, noun: string, nouns = `${noun}s`): string {
+  return `${count.toLocaleString("en-US")} ${count === 1 ? noun : nouns}`;
 }
 
 function firstApp(frames: readonly Frame[]): Frame | undefined {

@@ -44,6 +44,9 @@ const MAX_EVENTS = 500;
 /** Ten minutes of one-second samples. */
 const MAX_SAMPLES = 600;
 const DEFAULT_LIST_LIMIT = 100;
+/** The flight recorder's entries per answer: by default, and at most (all the recorder keeps). */
+const DEFAULT_RECORDER_LIMIT = 1_000;
+const MAX_RECORDER_LIMIT = 4_096;
 /** A cancel waits for the main thread this long: it applies when the loop turns. */
 const CANCEL_TIMEOUT_MS = 30_000;
 /** How often status and each client's task query are pushed on the live channel. */
@@ -327,6 +330,13 @@ export class InspectorServer {
         samples: this.#samples,
       };
       return sendJson(response, 200, JSON.stringify(body));
+    }
+    if (path === "/api/recorder") {
+      requireMethod(reading);
+      const limit = readInteger(url, "limit", 1, MAX_RECORDER_LIMIT, DEFAULT_RECORDER_LIMIT, [
+        "limit",
+      ]);
+      return this.#answer(response, { kind: "recorder", limit }, `recorder:${limit}`);
     }
     if (path === "/api/profile") {
       requireMethod(method === "POST");
