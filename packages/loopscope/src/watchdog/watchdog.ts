@@ -77,6 +77,8 @@ const DEFAULT_WINDOW_MS = 10_000;
 const DEFAULT_MAX_SITES = 100;
 /** Stalls remembered to tell whether a pause was inside one (as many as the pause ring keeps). */
 const STALL_WINDOWS_KEPT = 16;
+/** How long a stall the main thread did not compute through waits for a late pause record. */
+const PAUSE_RECORD_WAIT_MS = 100;
 /** How long stop() waits for the worker before terminating it. */
 const STOP_GRACE_MS = 1_000;
 /** How long the exit handler blocks, at most, for the worker to disconnect its session. */
@@ -438,11 +440,17 @@ class WatchdogImpl implements Watchdog {
       const captures = this.#slot.take(stall.seq);
       const nativeCall = this.#nativeCalls?.take(stall.seq);
       const endedAt = epochOfHrtime(stall.endedAt);
-      // GC entries and the watchdog thread's pause records arrive after the stall: look once they are in.
-      this.#classifyLater(() => {
-        const report = classifyStall(this.#facts(stall, captures, nativeCall));
-        this.#coalescer.add({ ...report, endedAt });
-      });
+      // GC entries and the watchdog thread's pause records arrive after the stall: look once
+      // they are in. A stall the main thread mostly did not compute through may be a pause
+      // whose record the watchdog thread (waiting for a core after SIGCONT) writes late.
+      const waited = stall.cpuMs < stall.durationMs / 2;
+      this.#classifyLater(
+        () => {
+          const report = classifyStall(this.#facts(stall, captures, nativeCall));
+          this.#coalescer.add({ ...report, endedAt });
+        },
+        waited ? PAUSE_RECORD_WAIT_MS : 0,
+      );
     } catch {
       // The watchdog never throws into the application's timers.
     }
@@ -468,8 +476,12 @@ class WatchdogImpl implements Watchdog {
    * Classify once the stall's evidence is in (`afterStallEvidence`), or at once when the
    * process exits first: a stall is reported late rather than not at all.
    */
-  #classifyLater(classify: () => void): void {
+  #classifyLater(classify: () => void, waitMs = 0): void {
     this.#unclassified.push(classify);
+    if (waitMs > 0) {
+      setTimeout(() => this.#classifyPending(), waitMs).unref();
+      return;
+    }
     if (this.#unclassified.length > 1) return;
     afterStallEvidence(() => this.#classifyPending());
   }
