@@ -15,10 +15,9 @@
 import childProcess from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
-import { syncBuiltinESMExports } from "node:module";
 import zlib from "node:zlib";
 import type { Replaced } from "../patches/index.js";
-import { replaceProperty } from "../patches/index.js";
+import { copyFunctionShape, syncBuiltinImports, wrapFunction } from "../patches/index.js";
 import type { BlockingCallEvent, TaskRef } from "../protocol/index.js";
 import { PROTOCOL_VERSION } from "../protocol/index.js";
 import { framesOfSites, inspectCaller } from "./call-site.js";
@@ -92,15 +91,6 @@ export function syncFunctionKeys(owner: object): string[] {
   });
 }
 
-/** ESM named imports of the builtins see the module objects' current functions. */
-function syncEsmExports(): void {
-  try {
-    syncBuiltinESMExports();
-  } catch {
-    // Without it, `import { readFileSync }` keeps the unwrapped function: reported less, never broken.
-  }
-}
-
 /**
  * Wraps the blocking calls while installed. One instance at a time (the functions are
  * process-wide); `install` and `uninstall` are idempotent.
@@ -148,7 +138,7 @@ export class BlockingCallMonitor {
       for (const key of syncFunctionKeys(owner)) this.#patch(owner, key, `${prefix}.${key}`);
     }
     this.#patch(Atomics, "wait", "Atomics.wait");
-    syncEsmExports();
+    syncBuiltinImports();
   }
 
   uninstall(): void {
@@ -157,7 +147,7 @@ export class BlockingCallMonitor {
     // Someone wrapped ours since: theirs stays in place; ours passes through when inactive.
     for (const patched of this.#patched.splice(0)) patched.restore();
     this.#limiter.clear();
-    syncEsmExports();
+    syncBuiltinImports();
   }
 
   /**
@@ -172,14 +162,12 @@ export class BlockingCallMonitor {
   }
 
   #patch(owner: object, key: string, call: string): void {
-    let original: unknown;
-    try {
-      original = (owner as Record<string, unknown>)[key];
-    } catch {
-      return;
-    }
-    if (typeof original !== "function") return;
-    const replaced = replaceProperty(owner, key, this.#wrap(original as AnyFunction, call), call);
+    const replaced = wrapFunction(
+      owner,
+      key,
+      (original: AnyFunction) => this.#wrap(original, call),
+      call,
+    );
     if (replaced !== undefined) this.#patched.push(replaced);
   }
 
@@ -232,19 +220,5 @@ export class BlockingCallMonitor {
       ...(task === undefined ? {} : { task }),
     };
     this.#report(event);
-  }
-}
-
-/** Same `name`, `length` and own properties (`fs.realpathSync.native`) as the original. */
-function copyFunctionShape(original: AnyFunction, wrapper: AnyFunction): void {
-  for (const key of Reflect.ownKeys(original)) {
-    if (key === "prototype" || key === "arguments" || key === "caller") continue;
-    const descriptor = Object.getOwnPropertyDescriptor(original, key);
-    if (descriptor === undefined) continue;
-    try {
-      Object.defineProperty(wrapper, key, descriptor);
-    } catch {
-      // Non-configurable on the wrapper: keep the wrapper's own.
-    }
   }
 }

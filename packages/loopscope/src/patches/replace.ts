@@ -1,3 +1,4 @@
+import { syncBuiltinESMExports } from "node:module";
 /**
  * Replacing a property of Node's or the application's (a module's function,
  * `process.emit`) without ever throwing: a property that cannot be changed is left as it
@@ -123,4 +124,62 @@ function skip(target: string, reason: string): undefined {
 
 function reasonOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Wrap the function at `owner[key]`: `wrap(original)` takes its place through
+ * {@link replaceProperty}. Nothing is done (and `undefined` answered) when the property
+ * is not a function or reading it throws (a getter that throws is not one to wrap).
+ *
+ * @param target - the name a diagnostic gives it: `fs.readFileSync`.
+ */
+export function wrapFunction<F extends (...args: never[]) => unknown, W>(
+  owner: object,
+  key: string,
+  wrap: (original: F) => W,
+  target: string,
+): Replaced<W> | undefined {
+  let original: unknown;
+  try {
+    original = (owner as Record<string, unknown>)[key];
+  } catch {
+    return undefined;
+  }
+  if (typeof original !== "function") return undefined;
+  return replaceProperty(owner, key, wrap(original as F), target);
+}
+
+/**
+ * Give `wrapper` the `name`, `length` and own properties (`fs.realpathSync.native`) of the
+ * function it wraps. Never throws: what cannot be copied keeps the wrapper's own.
+ */
+export function copyFunctionShape(original: object, wrapper: object): void {
+  let keys: (string | symbol)[];
+  try {
+    keys = Reflect.ownKeys(original);
+  } catch {
+    return;
+  }
+  for (const key of keys) {
+    if (key === "prototype" || key === "arguments" || key === "caller") continue;
+    try {
+      const descriptor = Object.getOwnPropertyDescriptor(original, key);
+      if (descriptor !== undefined) Object.defineProperty(wrapper, key, descriptor);
+    } catch {
+      // Non-configurable on the wrapper: keep the wrapper's own.
+    }
+  }
+}
+
+/**
+ * Make ESM named imports of the builtins (`import { readFileSync } from "node:fs"`) see
+ * the module objects' current functions, after wrapping or restoring them. Without it they
+ * keep the function they had: less is seen, nothing is broken.
+ */
+export function syncBuiltinImports(): void {
+  try {
+    syncBuiltinESMExports();
+  } catch {
+    // As without it.
+  }
 }

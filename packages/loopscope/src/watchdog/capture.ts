@@ -6,11 +6,6 @@ import { CAPTURES_PER_STALL, CAPTURE_SYMBOL_KEY } from "./thread-protocol.js";
 
 /** Frames kept: deep enough to reach application code under Node's internal frames. */
 const CAPTURE_FRAMES = 64;
-/**
- * Captures kept per stall (the watchdog thread asks for one a beat interval apart while a
- * stall goes on): enough to tell one long callback from many short ones.
- */
-export const MAX_CAPTURES_PER_STALL = CAPTURES_PER_STALL;
 
 /** A stack the main thread recorded while interrupted by the watchdog. */
 export interface Capture {
@@ -37,7 +32,7 @@ export interface Capture {
  * leave no trace (it records, and returns nothing).
  */
 export class CaptureSlot {
-  /** The stall the captures belong to, and its captures (at most {@link MAX_CAPTURES_PER_STALL}). */
+  /** The stall the captures belong to, and its captures (at most {@link CAPTURES_PER_STALL}). */
   #seq = -1n;
   #captures: Capture[] = [];
   readonly #currentSeq: () => bigint;
@@ -69,7 +64,7 @@ export class CaptureSlot {
           this.#seq = seq;
           this.#captures = [];
         }
-        if (this.#captures.length >= MAX_CAPTURES_PER_STALL) return;
+        if (this.#captures.length >= CAPTURES_PER_STALL) return;
         const stack = captureStack(record, CAPTURE_FRAMES);
         let task: TaskRef | undefined;
         try {

@@ -142,12 +142,9 @@ export function classifyStall(facts: StallFacts): BlockReport {
     };
   }
   const report = describeCapture(durationMs, first);
-  const cause: StallCause =
-    report.stack.length === 0 && !answeredWhenReleased(first)
-      ? "unknown"
-      : answeredWhenReleased(first)
-        ? "native-call"
-        : "javascript";
+  let cause: StallCause = "javascript";
+  if (answeredWhenReleased(first)) cause = "native-call";
+  else if (report.stack.length === 0) cause = "unknown";
   return { ...report, cause, evidence: { ...base, callbacks: 1 } };
 }
 

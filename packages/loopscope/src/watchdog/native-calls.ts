@@ -28,10 +28,9 @@
  * has none, like a built-in). A reference taken before `install` (`const { parse } =
  * JSON`) keeps the original, and is not watched.
  */
-import { syncBuiltinESMExports } from "node:module";
 import { BLOCKING_MODULES, syncFunctionKeys } from "../debug/index.js";
 import type { Replaced } from "../patches/index.js";
-import { replaceProperty } from "../patches/index.js";
+import { copyFunctionShape, syncBuiltinImports, wrapFunction } from "../patches/index.js";
 import type { Frame, TaskRef } from "../protocol/index.js";
 import type { RawStack } from "../stacks/index.js";
 import { captureStack, resolveStack } from "../stacks/index.js";
@@ -160,7 +159,7 @@ export class NativeCallWatch {
     this.#active = true;
     const targets = this.#targets ?? nativeCallTargets({ json: this.#json });
     for (const target of targets) this.#patch(target);
-    syncEsmExports();
+    syncBuiltinImports();
   }
 
   /**
@@ -172,7 +171,7 @@ export class NativeCallWatch {
     this.#active = false;
     for (const patched of this.#patched.splice(0)) patched.replaced.restore();
     this.#record = undefined;
-    syncEsmExports();
+    syncBuiltinImports();
   }
 
   /**
@@ -188,15 +187,12 @@ export class NativeCallWatch {
 
   #patch(target: NativeCallTarget): void {
     const { owner, key, call } = target;
-    let original: unknown;
-    try {
-      original = (owner as Record<string, unknown>)[key];
-    } catch {
-      return;
-    }
-    if (typeof original !== "function") return;
-    const wrapper = this.#wrap(original as AnyFunction, call);
-    const replaced = replaceProperty<Wrapper>(owner, key, wrapper, call);
+    const replaced = wrapFunction(
+      owner,
+      key,
+      (original: AnyFunction): Wrapper => this.#wrap(original, call),
+      call,
+    );
     if (replaced !== undefined) this.#patched.push({ replaced, call });
   }
 
@@ -355,33 +351,5 @@ function isBuiltin(fn: AnyFunction, name: string): boolean {
     return Function.prototype.toString.call(fn) === `function ${name}() { [native code] }`;
   } catch {
     return false;
-  }
-}
-
-/** Same `name`, `length` and own properties (`fs.realpathSync.native`) as the original. */
-function copyFunctionShape(original: AnyFunction, wrapper: Wrapper): void {
-  let keys: (string | symbol)[];
-  try {
-    keys = Reflect.ownKeys(original);
-  } catch {
-    return;
-  }
-  for (const key of keys) {
-    if (key === "prototype" || key === "arguments" || key === "caller") continue;
-    try {
-      const descriptor = Object.getOwnPropertyDescriptor(original, key);
-      if (descriptor !== undefined) Object.defineProperty(wrapper, key, descriptor);
-    } catch {
-      // Non-configurable on the wrapper: keep the wrapper's own.
-    }
-  }
-}
-
-/** ESM named imports of the builtins see the module objects' current functions. */
-function syncEsmExports(): void {
-  try {
-    syncBuiltinESMExports();
-  } catch {
-    // Without it, `import { pbkdf2Sync }` keeps the unwrapped function: a line less exact, never broken.
   }
 }
