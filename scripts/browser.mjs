@@ -94,7 +94,9 @@ export async function watchPageProblems(context) {
       const { url } = message.location();
       problems.push(`console error: ${message.text()}${url ? ` (${url})` : ""}`);
     });
-    page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+    page.on("pageerror", (error) =>
+      problems.push(`page error: ${error.message}${error.stack ? `\n${error.stack}` : ""}`),
+    );
   };
   for (const page of context.pages()) watch(page);
   context.on("page", watch);

@@ -285,7 +285,8 @@ export class InspectorServer {
     if (path === "/api/tasks") {
       requireMethod(reading);
       const query = readQuery(url);
-      return sendJson(response, 200, await this.#answerTasks(query, taskQueryKey(query)));
+      // With the answer's own status: a 503 when the main thread is blocked and nothing was kept.
+      return this.#answer(response, { kind: "tasks", query }, tasksKey(taskQueryKey(query)));
     }
     const task = /^\/api\/tasks\/(\d{1,15})(\/cancel)?$/.exec(path);
     if (task !== null) {
@@ -385,7 +386,7 @@ export class InspectorServer {
 
   #answerTasks(query: TaskQuery, key: string): Promise<string> {
     return this.#link
-      .ask({ kind: "tasks", query }, `tasks:${key}`)
+      .ask({ kind: "tasks", query }, tasksKey(key))
       .then((answer) => this.#wrap(answer));
   }
 
@@ -575,4 +576,9 @@ function sendAsset(response: ServerResponse, asset: Asset): void {
     "Content-Length": asset.body.length,
   });
   response.end(asset.body);
+}
+
+/** The main link's key of a task query: the live channel and `GET /api/tasks` share answers. */
+function tasksKey(queryKey: string): string {
+  return `tasks:${queryKey}`;
 }
