@@ -39,11 +39,12 @@
  * bench/native-calls.ts, and here by the paired CPU per unit. Their raw share is reported
  * apart, as `nativeCallWrapperShareRaw`, for transparency.
  *
- * What loopscope makes Node do in Node's own frames is not in loopscope's URLs: the
- * recorder's PerformanceObserver of `gc` entries has Node build an entry for every
- * collection (scavenges included) and dispatch it (`node:internal/perf/observe`,
- * `performance_entry`). These workloads observe nothing themselves, so those frames are
- * counted apart (`perfObserverSharePercent`) and added in `shareWithPerfObserverPercent`.
+ * What loopscope makes Node do in Node's own frames is not in loopscope's URLs: GC pauses
+ * traced by an inspector session have Node parse and dispatch the trace's messages
+ * (`node:inspector`); where they are observed instead (`--before` a build that did), Node
+ * builds an entry for every collection and dispatches it (`node:internal/perf/observe`,
+ * `performance_entry`). These workloads use neither themselves, so those frames are
+ * counted apart (`nodeFramesSharePercent`) and added in `shareWithNodeFramesPercent`.
  *
  * Figures: medians, ratios to `none` of the same session, and paired ratios (the median of
  * the within-round ratios). Prints one JSON object.
@@ -90,7 +91,7 @@ const NATIVE_CALL_WRAPPERS = /loopscope\/(dist|src)\/watchdog\/native-calls\./;
  * of loopscope's observers (the recorder's of `gc` entries, one entry per collection,
  * scavenges included), in Node's frames, which the URL attribution above does not see.
  */
-const PERF_OBSERVER = /^node:internal\/perf\/(observe|performance_entry)$/;
+const NODE_FRAMES = /^node:(inspector|internal\/perf\/(observe|performance_entry))$/;
 
 type Variant = "none" | "preload" | "before";
 const variants: Variant[] =
@@ -328,7 +329,7 @@ interface Tally {
   busy: number;
   loopscope: number;
   nativeCallWrappers: number;
-  perfObserver: number;
+  nodeFrames: number;
   readonly byFunction: Map<string, number>;
 }
 
@@ -345,7 +346,7 @@ function mainThreadProfile(profileDir: string): CpuProfile {
 function attribute(run: Run, tally: Tally): Omit<Tally, "byFunction"> {
   const profile = mainThreadProfile(run.profileDir!);
   const nodes = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
-  const own = { samples: 0, busy: 0, loopscope: 0, nativeCallWrappers: 0, perfObserver: 0 };
+  const own = { samples: 0, busy: 0, loopscope: 0, nativeCallWrappers: 0, nodeFrames: 0 };
   let at = profile.startTime;
   for (let i = 0; i < profile.samples.length; i++) {
     at += profile.timeDeltas[i]!;
@@ -356,8 +357,8 @@ function attribute(run: Run, tally: Tally): Omit<Tally, "byFunction"> {
     own.busy++;
     if (NATIVE_CALL_WRAPPERS.test(frame.url)) {
       own.nativeCallWrappers++;
-    } else if (PERF_OBSERVER.test(frame.url)) {
-      own.perfObserver++;
+    } else if (NODE_FRAMES.test(frame.url)) {
+      own.nodeFrames++;
     } else if (PRODUCTION_CODE.test(frame.url)) {
       own.loopscope++;
       const where = frame.url.slice(frame.url.lastIndexOf("loopscope/"));
@@ -372,7 +373,7 @@ function attribute(run: Run, tally: Tally): Omit<Tally, "byFunction"> {
   tally.busy += own.busy;
   tally.loopscope += own.loopscope;
   tally.nativeCallWrappers += own.nativeCallWrappers;
-  tally.perfObserver += own.perfObserver;
+  tally.nodeFrames += own.nodeFrames;
   return own;
 }
 
@@ -435,7 +436,7 @@ async function measure(run: (variant: Variant, profile: boolean) => Promise<Run>
           busy: 0,
           loopscope: 0,
           nativeCallWrappers: 0,
-          perfObserver: 0,
+          nodeFrames: 0,
           byFunction: new Map(),
         };
         const perRun = profiles[variant].map((result) => {
@@ -451,8 +452,8 @@ async function measure(run: (variant: Variant, profile: boolean) => Promise<Run>
           shareOfAllSamplesPercent: percent(tally.loopscope, tally.samples),
           sharePercentPerRun: perRun,
           nativeCallWrapperShareRaw: percent(tally.nativeCallWrappers, tally.busy),
-          perfObserverSharePercent: percent(tally.perfObserver, tally.busy),
-          shareWithPerfObserverPercent: percent(tally.loopscope + tally.perfObserver, tally.busy),
+          nodeFramesSharePercent: percent(tally.nodeFrames, tally.busy),
+          shareWithNodeFramesPercent: percent(tally.loopscope + tally.nodeFrames, tally.busy),
           top: Object.fromEntries([...tally.byFunction].sort((a, b) => b[1] - a[1]).slice(0, 5)),
         };
       }
@@ -506,7 +507,7 @@ try {
         "the main thread's part of it (/proc/thread-self/schedstat); otherThreadsCpuUsPerUnit the rest: the watchdog's worker, V8's and libuv's helper threads",
       attribution: `main-thread self samples within the loaded window, in separate --cpu-prof runs (${profileIntervalUs} µs), in URLs matching ${PRODUCTION_CODE.source}; sharePercent of the busy samples ((idle) left out), shareOfAllSamplesPercent of all`,
       nativeCallWrappers: `frames matching ${NATIVE_CALL_WRAPPERS.source} are left out of the attribution: V8's profiler counts a wrapped built-in's own time (JSON.parse's, JSON.stringify's work) in the thin wrapper's frame, so their share (nativeCallWrapperShareRaw, % of busy samples) is the application's JSON work, not loopscope's cost; the wrappers' cost is measured by bench/native-calls.ts and, here, by the paired CPU per unit`,
-      perfObserver: `Node's frames matching ${PERF_OBSERVER.source} (perfObserverSharePercent, % of busy samples): performance entries delivered to observers, here only loopscope's (the recorder's of gc entries); shareWithPerfObserverPercent adds them to sharePercent`,
+      nodeFrames: `Node's frames matching ${NODE_FRAMES.source} (nodeFramesSharePercent, % of busy samples): the GC trace's messages parsed and dispatched to loopscope's inspector session, or performance entries delivered to observers (here only a build's that observed gc entries); shareWithNodeFramesPercent adds them to sharePercent`,
       notSeenByAttribution:
         "the workers' CPU (the watchdog's, the inspector's), sampling outside JavaScript frames, garbage collection of loopscope's allocations: the CPU per unit covers them",
     },

@@ -28,9 +28,16 @@ export {
   wholeRecorderWindow,
   recorderStats,
   gcPausesBetween,
+  gcTrackingSource,
   trackGcPauses,
 } from "./recorder/index.js";
-export type { RecorderOptions, RecorderStats, GcPauses, WindowLimits } from "./recorder/index.js";
+export type {
+  RecorderOptions,
+  RecorderStats,
+  GcPauses,
+  GcTrackingSource,
+  WindowLimits,
+} from "./recorder/index.js";
 
 // The tasks' debug tracking, which `setDebug` switches with the rest of debug mode.
 export { setDebugTracking, isDebugTracking, currentTaskRef, taskRef } from "./tasks/index.js";

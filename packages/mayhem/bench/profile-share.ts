@@ -15,6 +15,12 @@
  * own, so the time of a wrapped `JSON.parse` or `JSON.stringify` is counted in the thin
  * wrapper's frame; their share is the wrapped calls' own work, not loopscope's cost (that is
  * measured by loopscope's bench/native-calls.ts and bench/attribution.ts).
+ *
+ * Node's frames doing the preload's work are counted apart too (`nodeFramesSamples`): the
+ * GC trace's messages parsed and dispatched to loopscope's inspector session
+ * (`node:inspector`), or, for a build that observed `gc` entries, their delivery
+ * (`node:internal/perf/*`); Mayhem uses neither itself. Shares are given of all samples and
+ * of the busy ones (`(idle)` left out), the preload's with and without those frames.
  */
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -24,6 +30,8 @@ const PRELOAD_CODE =
   /loopscope\/(dist|src)\/(watchdog|metrics|lifecycle|events|config|register|recorder)/;
 /** The native-call wrappers: their frames carry the wrapped built-in's own time. */
 const NATIVE_CALL_WRAPPERS = /loopscope\/(dist|src)\/watchdog\/native-calls\./;
+/** Node's own frames doing the preload's work (see above). */
+const NODE_FRAMES = /^node:(inspector|internal\/perf\/(observe|performance_entry))$/;
 
 interface ProfileNode {
   readonly id: number;
@@ -42,7 +50,9 @@ const files = readdirSync(dir).filter((file) => file.endsWith(".cpuprofile"));
 if (files.length === 0) throw new Error(`no .cpuprofile files in ${dir}`);
 
 let total = 0;
+let busy = 0;
 let preload = 0;
+let nodeFrames = 0;
 let nativeCallWrappers = 0;
 const byFunction = new Map<string, number>();
 for (const file of files) {
@@ -52,6 +62,11 @@ for (const file of files) {
     total++;
     const frame = nodes.get(id)?.callFrame;
     if (frame === undefined) continue;
+    if (frame.functionName !== "(idle)") busy++;
+    if (NODE_FRAMES.test(frame.url)) {
+      nodeFrames++;
+      continue;
+    }
     if (NATIVE_CALL_WRAPPERS.test(frame.url)) {
       nativeCallWrappers++;
       continue;
@@ -63,17 +78,23 @@ for (const file of files) {
     byFunction.set(key, (byFunction.get(key) ?? 0) + 1);
   }
 }
+const percent = (part: number, whole: number): number =>
+  Math.round((part / whole) * 100_000) / 1000;
 const top = [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 10);
 process.stdout.write(
   `${JSON.stringify({
     bench: "profile-share",
     profiles: files.length,
     samples: total,
+    busySamples: busy,
     preloadSamples: preload,
-    preloadSharePercent: Math.round((preload / total) * 100_000) / 1000,
+    preloadSharePercent: percent(preload, total),
+    preloadShareOfBusyPercent: percent(preload, busy),
+    nodeFramesSamples: nodeFrames,
+    withNodeFramesShareOfBusyPercent: percent(preload + nodeFrames, busy),
     // Left out of the preload's share: the wrapped built-ins' own work (see above).
     nativeCallWrapperSamples: nativeCallWrappers,
-    nativeCallWrapperSharePercent: Math.round((nativeCallWrappers / total) * 100_000) / 1000,
+    nativeCallWrapperSharePercent: percent(nativeCallWrappers, total),
     top: Object.fromEntries(top),
   })}\n`,
 );

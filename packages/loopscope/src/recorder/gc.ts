@@ -1,11 +1,23 @@
 /**
- * Garbage-collection pauses, from a `perf_hooks` PerformanceObserver of `gc` entries: the
- * last {@link GC_KEPT} kept (start and duration on the `performance.now()` clock), for the
- * watchdog to tell how much of a stall the collector took, and handed to the flight
- * recorder as they come.
+ * Garbage-collection pauses of the main thread: the last {@link GC_KEPT} kept (start and
+ * duration on the `performance.now()` clock), for the watchdog to tell how much of a stall
+ * the collector took, and handed to the flight recorder as they come in.
  *
- * When the entries arrive: V8 reports a collection to Node when it ends, Node makes the
- * entry in a native immediate (the check phase of the loop's next turn at the latest),
+ * Where they come from: V8's trace events (`gc-trace.ts`) where the inspector can trace
+ * them, which costs the main thread nothing per collection and is read on demand; else a
+ * `perf_hooks` PerformanceObserver of `gc` entries, which Node hands over one by one in
+ * JavaScript on the main thread. {@link gcTrackingSource} says which.
+ *
+ * When a traced pause is seen: whenever someone asks ({@link gcPausesBetween},
+ * {@link collectGcPauses}), everything up to that moment; unasked, every
+ * {@link COLLECT_EVERY_MS} or so, so the trace buffer stays small. Who reads unasked: the
+ * watchdog's heartbeat when one runs ({@link driveGcCollection}), which beats only while
+ * the loop works, so an idle process is not woken for it; else a timer of this module's,
+ * every 2 s while pauses come and less and less often (down to once a
+ * {@link QUIET_COLLECT_MS}) while none do.
+ *
+ * When an observed pause is seen: V8 reports a collection to Node when it ends, Node makes
+ * the entry in a native immediate (the check phase of the loop's next turn at the latest),
  * and the observer's callback runs in a JavaScript `setImmediate` queued from there. So
  * code that ran a collection does not see its entry in that callback, nor in microtasks,
  * `process.nextTick` or the first `setImmediate` it queues (measured: 0 of 20 on Node 20,
@@ -13,13 +25,23 @@
  * microtask); a `setImmediate` queued from inside that first one sees it (20 of 20 in every
  * case). A `setTimeout(0)` usually does, but not always (18 of 20 on Node 20 when the
  * collection ran in an immediate). Whoever sums the pauses of a stall that just ended
- * waits for that second `setImmediate`.
+ * waits for that second `setImmediate` (traced pauses are there at once).
  */
 import type { PerformanceEntry } from "node:perf_hooks";
 import { PerformanceObserver, constants } from "node:perf_hooks";
+import type { GcTrace } from "./gc-trace.js";
+import { startGcTrace } from "./gc-trace.js";
 
 /** GC entries kept: enough for the pauses of a long stall of an allocating loop. */
 export const GC_KEPT = 1_024;
+
+/** How often traced pauses are read when nobody asks (ms): each read is about 0.1 ms. */
+export const COLLECT_EVERY_MS = 2_000;
+/** The longest wait between unasked reads, reached by doubling while no pause comes (ms). */
+export const QUIET_COLLECT_MS = 60_000;
+
+/** Where GC pauses come from: `trace-events` (V8's, read on demand) or `perf-observer`. */
+export type GcTrackingSource = "trace-events" | "perf-observer";
 
 /** What {@link gcPausesBetween} found. */
 export interface GcPauses {
@@ -42,9 +64,17 @@ const starts = new Float64Array(GC_KEPT);
 const durations = new Float64Array(GC_KEPT);
 let next = 0;
 let size = 0;
+/** Pauses recorded since tracking began: tells an unasked read that found some. */
+let recorded = 0;
+/** `performance.now()` of the last read of the trace. */
+let collectedAt = -Infinity;
+/** Callers that read the trace as they go ({@link driveGcCollection}): no timer then. */
+let drivers = 0;
 /** `performance.now()` when tracking began: pauses before it were not seen. */
 let trackedSince = Infinity;
 let observer: PerformanceObserver | undefined;
+let trace: GcTrace | undefined;
+let collectTimer: NodeJS.Timeout | undefined;
 let users = 0;
 let listener: GcListener | undefined;
 
@@ -56,13 +86,13 @@ let listener: GcListener | undefined;
  */
 export function trackGcPauses(): () => void {
   users++;
-  if (observer === undefined) startObserving();
+  if (users === 1) startTracking();
   let stopped = false;
   return () => {
     if (stopped) return;
     stopped = true;
     users--;
-    if (users === 0) stopObserving();
+    if (users === 0) stopTracking();
   };
 }
 
@@ -73,6 +103,7 @@ export function trackGcPauses(): () => void {
  * from a `setImmediate` after the interval has run.
  */
 export function gcPausesBetween(fromPerfMs: number, toPerfMs: number): GcPauses {
+  collectGcPauses();
   let ms = 0;
   let count = 0;
   let oldestStart = Infinity;
@@ -91,7 +122,7 @@ export function gcPausesBetween(fromPerfMs: number, toPerfMs: number): GcPauses 
   return {
     ms,
     count,
-    complete: observer !== undefined && trackedSince <= fromPerfMs && reachesBack,
+    complete: gcTrackingSource() !== undefined && trackedSince <= fromPerfMs && reachesBack,
   };
 }
 
@@ -100,10 +131,107 @@ export function onGcPause(next: GcListener | undefined): void {
   listener = next;
 }
 
+/** Where GC pauses come from now, or `undefined` when nobody tracks them (or nothing can). */
+export function gcTrackingSource(): GcTrackingSource | undefined {
+  if (trace !== undefined) return "trace-events";
+  return observer === undefined ? undefined : "perf-observer";
+}
+
+/**
+ * Take in the pauses traced up to now (synchronously; nothing to do for observed ones,
+ * which come on their own). Readers of the recorder call it first. Never throws.
+ */
+export function collectGcPauses(): void {
+  if (trace === undefined) return;
+  collectedAt = performance.now();
+  let going = false;
+  try {
+    going = trace.collect();
+  } catch {
+    // Counted as a trace that cannot go on, below.
+  }
+  if (!going) {
+    // Tracing would not start again: observe from now on (pauses in between are unknown).
+    stopTrace();
+    startObserving();
+  }
+}
+
+/**
+ * The caller reads the trace as it goes, calling {@link collectGcPausesIfDue} often (the
+ * watchdog's heartbeat, at each beat): this module's own timer stops until every driver has
+ * called the function returned.
+ */
+export function driveGcCollection(): () => void {
+  drivers++;
+  clearTimeout(collectTimer);
+  collectTimer = undefined;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    drivers--;
+    if (drivers === 0 && trace !== undefined) collectLater(COLLECT_EVERY_MS);
+  };
+}
+
+/** Read the trace if the last read is {@link COLLECT_EVERY_MS} old (a clock read otherwise). */
+export function collectGcPausesIfDue(): void {
+  if (trace !== undefined && performance.now() - collectedAt >= COLLECT_EVERY_MS) {
+    collectGcPauses();
+  }
+}
+
+function startTracking(): void {
+  trace = startGcTrace(record);
+  if (trace === undefined) {
+    startObserving();
+    return;
+  }
+  trackedSince = performance.now();
+  collectedAt = trackedSince;
+  if (drivers === 0) collectLater(COLLECT_EVERY_MS);
+}
+
+/** The unasked read: again in 2 s if it found pauses, else after twice the wait. */
+function collectLater(waitMs: number): void {
+  collectTimer = setTimeout(() => {
+    const before = recorded;
+    collectGcPauses();
+    if (trace === undefined) return;
+    collectLater(recorded > before ? COLLECT_EVERY_MS : Math.min(waitMs * 2, QUIET_COLLECT_MS));
+  }, waitMs);
+  // Reading the trace must never keep the process alive.
+  collectTimer.unref();
+}
+
+function stopTracking(): void {
+  stopTrace();
+  observer?.disconnect();
+  observer = undefined;
+  trackedSince = Infinity;
+  size = 0;
+  next = 0;
+}
+
+function stopTrace(): void {
+  clearTimeout(collectTimer);
+  collectTimer = undefined;
+  const stopping = trace;
+  trace = undefined;
+  try {
+    stopping?.stop();
+  } catch {
+    // The session is gone already.
+  }
+}
+
 function startObserving(): void {
   try {
     const made = new PerformanceObserver((list) => {
-      for (const entry of list.getEntries()) record(entry);
+      for (const entry of list.getEntries()) {
+        record(entry.startTime, entry.duration, kindOf(entry));
+      }
     });
     made.observe({ entryTypes: ["gc"] });
     observer = made;
@@ -114,21 +242,14 @@ function startObserving(): void {
   }
 }
 
-function stopObserving(): void {
-  observer?.disconnect();
-  observer = undefined;
-  trackedSince = Infinity;
-  size = 0;
-  next = 0;
-}
-
-function record(entry: PerformanceEntry): void {
+function record(startMs: number, durationMs: number, kind: string): void {
   try {
-    starts[next] = entry.startTime;
-    durations[next] = entry.duration;
+    starts[next] = startMs;
+    durations[next] = durationMs;
     next = (next + 1) % GC_KEPT;
     if (size < GC_KEPT) size++;
-    listener?.(entry.startTime, entry.duration, kindOf(entry));
+    recorded++;
+    listener?.(startMs, durationMs, kind);
   } catch {
     // A listener's failure must not reach the observer's caller (the loop).
   }

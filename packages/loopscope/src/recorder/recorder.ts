@@ -6,7 +6,7 @@
  */
 import { onEvent } from "../events/index.js";
 import type { LoopscopeEvent, RecorderWindow, TaskRef } from "../protocol/index.js";
-import { onGcPause, trackGcPauses } from "./gc.js";
+import { collectGcPauses, onGcPause, trackGcPauses } from "./gc.js";
 import { EntryRing, Kind } from "./ring.js";
 import { TaskTally } from "./task-tally.js";
 import { MAX_TEXT, errorText, shortText } from "./text.js";
@@ -223,6 +223,8 @@ export function recorderWindow(
   const current = running;
   const taskRing = tasks;
   if (current === undefined || taskRing === undefined) return undefined;
+  // Traced GC pauses are read when asked for: take in those up to now.
+  collectGcPauses();
   const perfNow = performance.now();
   // Epoch milliseconds of `performance.now()`'s zero, as the wall clock says now: entries
   // keep the monotonic clock, and are dated with today's reading of the wall clock.

@@ -101,6 +101,7 @@ export class Heartbeat {
   readonly shared = createBeatArray();
   readonly #slowNs: bigint;
   readonly #onStall: (stall: Stall) => void;
+  readonly #onTick: (() => void) | undefined;
   readonly #slowMs: number;
   readonly #intervalMs: number;
   #seq = 0n;
@@ -120,11 +121,21 @@ export class Heartbeat {
   #stopped = false;
   #pauses: PauseLog | undefined;
 
-  constructor(slowMs: number, intervalMs: number, onStall: (stall: Stall) => void) {
+  /**
+   * @param onTick - called after each beat of the interval (not in idle mode): for work that
+   *   should run while the loop works and never wake an idle one.
+   */
+  constructor(
+    slowMs: number,
+    intervalMs: number,
+    onStall: (stall: Stall) => void,
+    onTick?: () => void,
+  ) {
     this.#slowNs = BigInt(slowMs) * 1_000_000n;
     this.#slowMs = slowMs;
     this.#intervalMs = intervalMs;
     this.#onStall = onStall;
+    this.#onTick = onTick;
     this.#last = process.hrtime.bigint();
     this.#idleAtLast = loopIdleMs();
     this.#publish();
@@ -244,7 +255,10 @@ export class Heartbeat {
       this.#onStall({ seq: stalledSeq, durationMs: heldMs, endedAt: now, cpuMs: cpuInGapMs });
     }
     const idle = busyMs <= gapMs * IDLE_BUSY_SHARE;
-    if (kind === "tick") this.#considerIdleMode(idle);
+    if (kind === "tick") {
+      this.#considerIdleMode(idle);
+      this.#onTick?.();
+    }
     return idle;
   }
 

@@ -5,7 +5,12 @@ import { isMainThread } from "node:worker_threads";
 import { LoopscopeError } from "../errors/index.js";
 import { emit, printsToStderr } from "../events/index.js";
 import type { Frame, LoopBlockedEvent, RecorderWindow } from "../protocol/index.js";
-import { recorderWindow, trackGcPauses } from "../recorder/index.js";
+import {
+  collectGcPausesIfDue,
+  driveGcCollection,
+  recorderWindow,
+  trackGcPauses,
+} from "../recorder/index.js";
 import { PROTOCOL_VERSION } from "../protocol/index.js";
 import { resolveStack } from "../stacks/index.js";
 import { renderFrames } from "../render/index.js";
@@ -254,6 +259,8 @@ class WatchdogImpl implements Watchdog {
   #pauses: PauseLog | undefined;
   /** Stops tracking GC pauses (a stall's evidence). */
   readonly #untrackGc = trackGcPauses();
+  /** Hands the reading of traced GC pauses back (the heartbeat reads them while it beats). */
+  readonly #undriveGc = driveGcCollection();
   /** The last stalls classified (start and end, hrtime): a pause inside one is not reported apart. */
   readonly #stallWindows: [bigint, bigint][] = [];
   /** Stalls whose evidence is not in yet, classified together (bounded by the stalls of one turn). */
@@ -271,8 +278,11 @@ class WatchdogImpl implements Watchdog {
       maxSites: options.maxSites,
       report: (report) => this.#publish(report),
     });
-    this.#heartbeat = new Heartbeat(options.slowMs, beatIntervalMs(options.slowMs), (stall) =>
-      this.#onStall(stall),
+    this.#heartbeat = new Heartbeat(
+      options.slowMs,
+      beatIntervalMs(options.slowMs),
+      (stall) => this.#onStall(stall),
+      collectGcPausesIfDue,
     );
     this.#slot = new CaptureSlot(
       () => this.#heartbeat.seq,
@@ -312,6 +322,7 @@ class WatchdogImpl implements Watchdog {
     this.#nativeCalls?.uninstall();
     this.#classifyPending();
     this.#coalescer.stop();
+    this.#undriveGc();
     this.#untrackGc();
     process.removeListener("exit", this.#onExit);
     const worker = this.#worker;
