@@ -61,6 +61,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import autocannon from "autocannon";
 import { privateRuntimeDir } from "../../../scripts/child-env.mjs";
 import {
+  PIPELINE_HANDLER,
   beforeRegisterArgument,
   environmentWithoutLoopscope,
   median,
@@ -181,13 +182,7 @@ const pipeline = file(
 // three JSON calls: the message stringified (~200 bytes), parsed, the answer stringified.
 ${MAIN_THREAD_NS}
 const message = ${BODY};
-async function stage(value) { await null; return value + 1; }
-async function handle(text) {
-  const order = JSON.parse(text);
-  let seq = order.seq;
-  for (let i = 0; i < 10; i++) seq = await stage(seq);
-  return JSON.stringify({ ok: true, id: order.id, items: order.items.length, seq });
-}
+${PIPELINE_HANDLER}
 const end = performance.now() + ${seconds * 1000};
 let done = 0;
 let bytes = 0;

@@ -64,3 +64,16 @@ export function median(values: readonly number[]): number {
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
+
+/**
+ * The promise pipeline's handler, as source for a child program: 22 promises a message (10
+ * awaited async stages, 2 each, and the handler's own 2) and two JSON calls (the message
+ * parsed, the answer stringified). `bench/attribution.ts` and `bench/gc-tracking.ts` run it.
+ */
+export const PIPELINE_HANDLER = `async function stage(value) { await null; return value + 1; }
+async function handle(text) {
+  const order = JSON.parse(text);
+  let seq = order.seq;
+  for (let i = 0; i < 10; i++) seq = await stage(seq);
+  return JSON.stringify({ ok: true, id: order.id, items: order.items.length, seq });
+}`;

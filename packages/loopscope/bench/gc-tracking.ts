@@ -26,7 +26,12 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { environmentWithoutLoopscope, median, positiveIntegerArgument } from "./common.js";
+import {
+  PIPELINE_HANDLER,
+  environmentWithoutLoopscope,
+  median,
+  positiveIntegerArgument,
+} from "./common.js";
 
 const rounds = positiveIntegerArgument("rounds", 5);
 const seconds = positiveIntegerArgument("seconds", 3);
@@ -79,13 +84,7 @@ if (variant === "perf-observer") {
   stop = async () => { gc.collectGcPauses(); gc.onGcPause(undefined); untrack(); };
 }
 const message = { id: "order-1", seq: 0, items: [{ sku: "a1", qty: 2 }, { sku: "b2", qty: 1 }], customer: { name: "Ada", email: "ada@example.com" }, note: "x".repeat(60) };
-async function stage(value) { await null; return value + 1; }
-async function handle(text) {
-  const order = JSON.parse(text);
-  let seq = order.seq;
-  for (let i = 0; i < 10; i++) seq = await stage(seq);
-  return JSON.stringify({ ok: true, id: order.id, items: order.items.length, seq });
-}
+${PIPELINE_HANDLER}
 const end = performance.now() + seconds * 1000;
 let done = 0;
 async function consumer() {
