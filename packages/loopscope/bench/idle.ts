@@ -9,11 +9,14 @@
  * rounds: the cost of a change, before and after.
  *
  * On Linux an idle process under the preload runs no timer on its main thread (the
- * heartbeat's idle mode): what it pays is the watchdog thread's look at the main thread's
- * `/proc` state, about ten a second at the default threshold, and a beat when a timer of
- * the program's own wakes it (here, when the measurement begins and ends). Each wake of a
- * thread is dear on a virtual machine and its price moves with the machine's state: compare
- * figures of the same run.
+ * heartbeat's idle mode): what it pays is the watchdog thread's looks at the main thread's
+ * `/proc` state, four a second while the main thread's doorbell is armed (a callback wakes
+ * the watchdog thread at once), and a beat when a timer of the program's own wakes it
+ * (here, when the measurement begins and ends). Each wake of a thread is dear on a virtual
+ * machine (0.25 to 0.4 ms of CPU here, most of it the kernel's and the caches', not the
+ * thread's own instructions) and its price moves with the machine's state: compare figures
+ * of the same run. `wakesPerS` counts them. The window ends before V8's memory reducer runs
+ * its one collection of the start-up garbage (about 8 s after start, once).
  *
  * Run (after `npm run build` at the root): `node --import tsx bench/idle.ts [--rounds 3] [--seconds 5] [--before DIR]`.
  */
@@ -30,22 +33,46 @@ const rounds = positiveIntegerArgument("rounds", 3);
 const seconds = positiveIntegerArgument("seconds", 5);
 const before = beforeRegisterArgument();
 
-/** An idle program: timers far apart, nothing else; prints its CPU ms per second. */
+/**
+ * An idle program: timers far apart, nothing else; prints its CPU ms per second and, on
+ * Linux, how many times a second its threads were put on a CPU (their wakes: \`schedstat\`'s
+ * third field, summed over \`/proc/self/task\`; read outside the CPU measurement).
+ */
 const IDLE_PROGRAM = `
+const fs = require("node:fs");
+function slices() {
+  try {
+    let sum = 0;
+    for (const tid of fs.readdirSync("/proc/self/task")) {
+      sum += Number(fs.readFileSync("/proc/self/task/" + tid + "/schedstat", "latin1").split(" ")[2]);
+    }
+    return sum;
+  } catch {
+    return NaN;
+  }
+}
 setTimeout(() => {
+  const slicesBefore = slices();
   const start = process.cpuUsage();
   const t0 = performance.now();
   setTimeout(() => {
     const used = process.cpuUsage(start);
     const wallS = (performance.now() - t0) / 1000;
-    console.log(JSON.stringify({ cpuMsPerS: (used.user + used.system) / 1000 / wallS }));
+    const wakes = slices() - slicesBefore;
+    console.log(JSON.stringify({ cpuMsPerS: (used.user + used.system) / 1000 / wallS, wakesPerS: wakes / wallS }));
   }, ${seconds * 1000});
 }, 2000);
 `;
 
 type Variant = "off" | "preload" | "before";
 
-function measure(variant: Variant): number {
+interface IdleSample {
+  cpuMsPerS: number;
+  /** NaN where /proc cannot be read. */
+  wakesPerS: number;
+}
+
+function measure(variant: Variant): IdleSample {
   const args = [...preloadArguments(variant, before), "-e", IDLE_PROGRAM];
   const result = spawnSync(process.execPath, args, {
     encoding: "utf8",
@@ -55,14 +82,21 @@ function measure(variant: Variant): number {
     throw new Error(`idle ${variant} exited ${String(result.status)}: ${result.stderr}`);
   }
   const last = result.stdout.trim().split("\n").at(-1) ?? "";
-  return (JSON.parse(last) as { cpuMsPerS: number }).cpuMsPerS;
+  const sample = JSON.parse(last) as { cpuMsPerS: number; wakesPerS: number | null };
+  // JSON has no NaN: it arrives as null.
+  return { cpuMsPerS: sample.cpuMsPerS, wakesPerS: sample.wakesPerS ?? Number.NaN };
 }
 
 const variants: Variant[] =
   before === undefined ? ["off", "preload"] : ["off", "preload", "before"];
 const samples: Record<Variant, number[]> = { off: [], preload: [], before: [] };
+const wakes: Record<Variant, number[]> = { off: [], preload: [], before: [] };
 for (let round = 0; round < rounds; round++) {
-  for (const variant of variants) samples[variant].push(measure(variant));
+  for (const variant of variants) {
+    const sample = measure(variant);
+    samples[variant].push(sample.cpuMsPerS);
+    wakes[variant].push(sample.wakesPerS);
+  }
 }
 const round2 = (n: number): number => Math.round(n * 100) / 100;
 const added = (variant: Variant): number => round2(median(samples[variant]) - median(samples.off));
@@ -75,6 +109,10 @@ process.stdout.write(
       variants.map((variant) => [variant, round2(median(samples[variant]))]),
     ),
     addedCpuMsPerS: added("preload"),
+    // Median wakes of the process's threads a second (null where /proc cannot be read).
+    wakesPerS: Object.fromEntries(
+      variants.map((variant) => [variant, round2(median(wakes[variant]))]),
+    ),
     ...(before === undefined
       ? {}
       : {

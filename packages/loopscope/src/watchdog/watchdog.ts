@@ -112,8 +112,16 @@ export function onBlockedCapture(listener: ((capture: BlockedCapture) => void) |
 /** The heartbeat as another thread reads it: the shared array, where in it to read, and the timings. */
 export interface WatchdogHeartbeat {
   readonly beat: BigInt64Array;
-  /** Index of the beat sequence, and of the last beat's `process.hrtime.bigint()`. */
-  readonly layout: { readonly seq: number; readonly time: number };
+  /**
+   * Index of the beat sequence, of the last beat's `process.hrtime.bigint()`, of the mode
+   * and of the doorbell (`Beat` of thread-protocol.ts).
+   */
+  readonly layout: {
+    readonly seq: number;
+    readonly time: number;
+    readonly mode: number;
+    readonly doorbell: number;
+  };
   readonly slowMs: number;
   readonly beatMs: number;
 }
@@ -301,7 +309,7 @@ class WatchdogImpl implements Watchdog {
   get heartbeat(): WatchdogHeartbeat {
     return {
       beat: this.#heartbeat.shared,
-      layout: { seq: Beat.SEQ, time: Beat.TIME },
+      layout: { seq: Beat.SEQ, time: Beat.TIME, mode: Beat.MODE, doorbell: Beat.DOORBELL },
       slowMs: this.#options.slowMs,
       beatMs: beatIntervalMs(this.#options.slowMs),
     };
@@ -362,8 +370,9 @@ class WatchdogImpl implements Watchdog {
         (message) => this.#onWorkerMessage(message),
         (error) => this.#fallBack(`the watchdog thread failed (${describe(error)})`),
       );
-      // Idle mode while the thread watches; its resume and pause messages.
-      this.#heartbeat.watchedBy(this.#worker, pauses);
+      // Idle mode while the thread watches (its doorbell wakes the thread); its resume and
+      // pause messages.
+      this.#heartbeat.watchedBy(this.#worker, pauses, this.#control);
       this.#pauses = pauses;
       pauses.onPause((pause) => this.#onHostPause(pause));
       // The thread counts the stalls it detects: a native call that sees the count move names its line.

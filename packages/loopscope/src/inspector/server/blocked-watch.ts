@@ -1,4 +1,5 @@
 import type { BlockedNow, Frame } from "../../protocol/index.js";
+import { ARMED, DOORBELL_LOOK_MS, IDLE } from "../../watchdog/thread-protocol.js";
 import type { InspectorThreadData } from "../thread-protocol.js";
 
 /** Facts older than this mean the main thread is not turning, when there is no heartbeat to read. */
@@ -37,7 +38,14 @@ export class BlockedWatch {
     const last = Atomics.load(heartbeat.beat, heartbeat.layout.time);
     const ageMs = Number(process.hrtime.bigint() - last) / 1e6;
     // A healthy loop's last beat is up to a beat interval old, and timers run a little late.
-    if (ageMs < Math.max(heartbeat.slowMs, heartbeat.beatMs * 2)) return undefined;
+    // In idle mode with the doorbell armed, the watchdog thread moves the time forward only
+    // every DOORBELL_LOOK_MS (a callback would have rung it).
+    const idleWithDoorbell =
+      Atomics.load(heartbeat.beat, heartbeat.layout.mode) === IDLE &&
+      Atomics.load(heartbeat.beat, heartbeat.layout.doorbell) === ARMED;
+    const healthyMs =
+      Math.max(heartbeat.slowMs, heartbeat.beatMs * 2) + (idleWithDoorbell ? DOORBELL_LOOK_MS : 0);
+    if (ageMs < healthyMs) return undefined;
     const capture = this.#capture?.seq === seq ? this.#capture : undefined;
     const blocked: { -readonly [K in keyof BlockedNow]: BlockedNow[K] } = {
       since: Math.round(Date.now() - ageMs),
