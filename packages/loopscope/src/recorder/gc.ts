@@ -154,6 +154,7 @@ export function collectGcPauses(): void {
     // Tracing would not start again: observe from now on (pauses in between are unknown).
     stopTrace();
     startObserving();
+    trackedSince = performance.now();
   }
 }
 

@@ -32,10 +32,13 @@ import { PauseLog } from "./pauses.js";
 import { recordBlocked } from "./stats.js";
 import { startWatchdogThread } from "./thread.js";
 import {
+  ARMED,
   Beat,
   CAPTURE_SOURCE_URL,
   CONNECTED,
   Control,
+  DOORBELL_LOOK_MS,
+  IDLE,
   STOP_REQUESTED,
   createControlArray,
   isWatchdogThreadMessage,
@@ -124,6 +127,12 @@ export interface WatchdogHeartbeat {
   };
   readonly slowMs: number;
   readonly beatMs: number;
+  /**
+   * In idle mode (`beat[layout.mode] === idle.mode`) with the doorbell armed
+   * (`beat[layout.doorbell] === idle.armed`), the watchdog thread moves the time forward
+   * only every `idle.lookMs`: a callback would have rung it.
+   */
+  readonly idle: { readonly mode: bigint; readonly armed: bigint; readonly lookMs: number };
 }
 
 /**
@@ -312,6 +321,7 @@ class WatchdogImpl implements Watchdog {
       layout: { seq: Beat.SEQ, time: Beat.TIME, mode: Beat.MODE, doorbell: Beat.DOORBELL },
       slowMs: this.#options.slowMs,
       beatMs: beatIntervalMs(this.#options.slowMs),
+      idle: { mode: IDLE, armed: ARMED, lookMs: DOORBELL_LOOK_MS },
     };
   }
 

@@ -29,6 +29,7 @@ function watchWith(ageMs: number, mode: bigint, doorbell: bigint): BlockedWatch 
     layout: { seq: Beat.SEQ, time: Beat.TIME, mode: Beat.MODE, doorbell: Beat.DOORBELL },
     slowMs: SLOW_MS,
     beatMs: SLOW_MS / 4,
+    idle: { mode: IDLE, armed: ARMED, lookMs: DOORBELL_LOOK_MS },
   });
 }
 

@@ -1,5 +1,4 @@
 import type { BlockedNow, Frame } from "../../protocol/index.js";
-import { ARMED, DOORBELL_LOOK_MS, IDLE } from "../../watchdog/thread-protocol.js";
 import type { InspectorThreadData } from "../thread-protocol.js";
 
 /** Facts older than this mean the main thread is not turning, when there is no heartbeat to read. */
@@ -39,12 +38,13 @@ export class BlockedWatch {
     const ageMs = Number(process.hrtime.bigint() - last) / 1e6;
     // A healthy loop's last beat is up to a beat interval old, and timers run a little late.
     // In idle mode with the doorbell armed, the watchdog thread moves the time forward only
-    // every DOORBELL_LOOK_MS (a callback would have rung it).
+    // at its rare looks (a callback would have rung it).
+    const { idle } = heartbeat;
     const idleWithDoorbell =
-      Atomics.load(heartbeat.beat, heartbeat.layout.mode) === IDLE &&
-      Atomics.load(heartbeat.beat, heartbeat.layout.doorbell) === ARMED;
+      Atomics.load(heartbeat.beat, heartbeat.layout.mode) === idle.mode &&
+      Atomics.load(heartbeat.beat, heartbeat.layout.doorbell) === idle.armed;
     const healthyMs =
-      Math.max(heartbeat.slowMs, heartbeat.beatMs * 2) + (idleWithDoorbell ? DOORBELL_LOOK_MS : 0);
+      Math.max(heartbeat.slowMs, heartbeat.beatMs * 2) + (idleWithDoorbell ? idle.lookMs : 0);
     if (ageMs < healthyMs) return undefined;
     const capture = this.#capture?.seq === seq ? this.#capture : undefined;
     const blocked: { -readonly [K in keyof BlockedNow]: BlockedNow[K] } = {
