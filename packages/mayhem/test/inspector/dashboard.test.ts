@@ -109,7 +109,13 @@ describe(
         async () => Number(await chart.getAttribute("data-points")) >= Math.max(first + 1, 4),
         "new loop samples in the chart",
       );
-      assert.deepEqual(problems, []);
+      // The server answers 503 while Mayhem's main thread is blocked and nothing was kept
+      // (the dashboard shows it as such); the browser logs that answer as a console error.
+      const blockedAnswer = /status of 503 .*\(http:\/\/[^/]+\/api\/tasks\?[^)]*\)$/;
+      assert.deepEqual(
+        problems.filter((problem) => !blockedAnswer.test(problem)),
+        [],
+      );
     });
 
     // Only for `npm run docs:screenshot`, which says where: not a test the suite skips.
