@@ -9,14 +9,14 @@
  * rounds: the cost of a change, before and after.
  *
  * On Linux an idle process under the preload runs no timer on its main thread (the
- * heartbeat's idle mode): what it pays is the watchdog thread's look at the main thread's
- * `/proc` state, about ten a second at the default threshold, and a beat when a timer of
- * the program's own wakes it (here, when the measurement begins and ends). Each wake of a
- * thread is dear on a virtual machine (0.25 to 0.4 ms of CPU here, most of it the kernel's
- * and the caches', not the thread's own instructions) and its price moves with the
- * machine's state: compare figures of the same run. `wakesPerS` counts them. The window
- * ends before V8's memory reducer runs its one collection of the start-up garbage (about
- * 8 s after start, once).
+ * heartbeat's idle mode): what it pays is the watchdog thread's looks at the main thread's
+ * `/proc` state, four a second while the main thread's doorbell is armed (a callback wakes
+ * the watchdog thread at once), and a beat when a timer of the program's own wakes it
+ * (here, when the measurement begins and ends). Each wake of a thread is dear on a virtual
+ * machine (0.25 to 0.4 ms of CPU here, most of it the kernel's and the caches', not the
+ * thread's own instructions) and its price moves with the machine's state: compare figures
+ * of the same run. `wakesPerS` counts them. The window ends before V8's memory reducer runs
+ * its one collection of the start-up garbage (about 8 s after start, once).
  *
  * Run (after `npm run build` at the root): `node --import tsx bench/idle.ts [--rounds 3] [--seconds 5] [--before DIR]`.
  */

@@ -1,6 +1,7 @@
 import type { RecordableHistogram } from "node:perf_hooks";
 import { performance } from "node:perf_hooks";
 import type { Worker } from "node:worker_threads";
+import { Doorbell } from "./doorbell.js";
 import type { PauseLog } from "./pauses.js";
 import {
   BEATING,
@@ -84,7 +85,8 @@ function recordDelay(delayNs: number): void {
  * ({@link watchedBy}; it sets `Beat.IDLE_WATCH`, on Linux), a loop idle for
  * {@link IDLE_AFTER_BEATS} beats in a row (busy for at most 5 % of each) stops the
  * interval and says so (`Beat.MODE`): the main thread then has no timer at all, and the
- * watchdog thread watches its state in `/proc` instead (`worker.ts`). When it sees the
+ * watchdog thread watches its state in `/proc` instead (`worker.ts`), at once when the
+ * first callback the loop runs rings its doorbell (`doorbell.ts`). When it sees the
  * main thread do anything it sends `resume`, and the heartbeat beats at once (and beats
  * on, unless the loop did next to nothing: then one beat, and idle mode again): that
  * beat measures what held the loop since the last one, as any beat does (the gap less
@@ -120,6 +122,8 @@ export class Heartbeat {
   #watched = false;
   #stopped = false;
   #pauses: PauseLog | undefined;
+  /** Rings the watchdog thread when the loop runs a callback in idle mode. */
+  #doorbell: Doorbell | undefined;
 
   /**
    * @param onTick - called after each beat of the interval (not in idle mode): for work that
@@ -169,11 +173,14 @@ export class Heartbeat {
    * (and it says it can watch an idle loop), its `resume` messages end idle mode, its
    * `paused` messages are measured (a beat at once, so that a stall the pause was in is
    * reported first) and then handed to `pauses`. When the thread exits the heartbeat beats
-   * again, for good. Adds listeners to the worker and unrefs it again.
+   * again, for good. Adds listeners to the worker and unrefs it again. With the thread's
+   * `control` block, the heartbeat rings it ({@link Doorbell}) when the loop runs a
+   * callback in idle mode.
    */
-  watchedBy(worker: Worker, pauses?: PauseLog): void {
+  watchedBy(worker: Worker, pauses?: PauseLog, control?: Int32Array): void {
     this.#watched = true;
     this.#pauses = pauses;
+    if (control !== undefined) this.#doorbell ??= Doorbell.create(this.shared, control);
     worker.on("message", (message: unknown) => this.#onThreadMessage(message));
     worker.once("exit", () => {
       this.#watched = false;
@@ -186,6 +193,7 @@ export class Heartbeat {
   /** Stop beating (and stay out of idle mode). */
   stop(): void {
     this.#stopped = true;
+    this.#doorbell?.disarm();
     if (this.#idle) {
       this.#idle = false;
       Atomics.store(this.shared, Beat.MODE, BEATING);
@@ -282,6 +290,7 @@ export class Heartbeat {
     this.#idleBeats = 0;
     // After the beat's time and sequence: a reader that sees idle mode sees the beat it began at.
     Atomics.store(this.shared, Beat.MODE, IDLE);
+    this.#doorbell?.arm();
   }
 
   /**
@@ -292,7 +301,11 @@ export class Heartbeat {
    */
   #resume(): void {
     if (!this.#idle || this.#stopped) return;
-    if (this.#beat("resume") && this.#watched) return;
+    if (this.#beat("resume") && this.#watched) {
+      this.#doorbell?.arm();
+      return;
+    }
+    this.#doorbell?.disarm();
     this.#idle = false;
     Atomics.store(this.shared, Beat.MODE, BEATING);
     this.#startInterval();

@@ -40,13 +40,36 @@ export const Beat = {
    * then. Cleared when the thread stops.
    */
   IDLE_WATCH: 3,
-  LENGTH: 4,
+  /**
+   * The main thread's doorbell in idle mode (`doorbell.ts`): {@link NO_DOORBELL} while it is
+   * not armed, {@link ARMED} while the first callback the loop runs will ring it, {@link RUNG}
+   * once one did (it then woke the watchdog thread: `Atomics.notify` on `Control.STOP`).
+   * Written by the main thread only. While it is armed the watchdog thread looks at the idle
+   * main thread rarely (a callback rings it at once); otherwise every `idlePollMs`.
+   */
+  DOORBELL: 4,
+  LENGTH: 5,
 } as const;
 
 /** `Beat.MODE` while the heartbeat beats. */
 export const BEATING = 0n;
 /** `Beat.MODE` while the heartbeat is in idle mode: no interval; the watchdog thread watches `/proc`. */
 export const IDLE = 1n;
+
+/** `Beat.DOORBELL` while the doorbell is not armed (or cannot be: no async hooks). */
+export const NO_DOORBELL = 0n;
+/** `Beat.DOORBELL` while the first callback the loop runs will ring it. */
+export const ARMED = 1n;
+/** `Beat.DOORBELL` once a callback rang it (it is disarmed then, until armed again). */
+export const RUNG = 2n;
+
+/**
+ * How often the watchdog thread looks at an idle main thread while the doorbell is armed:
+ * often enough that a pause of the process (SIGSTOP) of 300 ms is seen, and what runs
+ * without ringing it (an addon calling into JavaScript from a thread of its own) is found
+ * at most this much later than at the threshold.
+ */
+export const DOORBELL_LOOK_MS = 250;
 
 /** Pauses the ring keeps. */
 export const PAUSE_SLOTS = 16;
@@ -72,7 +95,11 @@ export const CAPTURES_PER_STALL = 16;
 
 /** The control block: an `Int32Array` through which the threads stop each other, without messages. */
 export const Control = {
-  /** Set to {@link STOP_REQUESTED} (and notified) by the main thread to end the watchdog thread. */
+  /**
+   * Set to {@link STOP_REQUESTED} (and notified) by the main thread to end the watchdog
+   * thread. Also the address the watchdog thread sleeps on, so that the doorbell
+   * (`Beat.DOORBELL`) wakes it by notifying it without changing it.
+   */
   STOP: 0,
   /** Set to {@link DISCONNECTED} (and notified) by the watchdog thread once its session is closed. */
   DISCONNECT: 1,

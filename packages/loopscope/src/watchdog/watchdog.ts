@@ -32,10 +32,13 @@ import { PauseLog } from "./pauses.js";
 import { recordBlocked } from "./stats.js";
 import { startWatchdogThread } from "./thread.js";
 import {
+  ARMED,
   Beat,
   CAPTURE_SOURCE_URL,
   CONNECTED,
   Control,
+  DOORBELL_LOOK_MS,
+  IDLE,
   STOP_REQUESTED,
   createControlArray,
   isWatchdogThreadMessage,
@@ -112,10 +115,24 @@ export function onBlockedCapture(listener: ((capture: BlockedCapture) => void) |
 /** The heartbeat as another thread reads it: the shared array, where in it to read, and the timings. */
 export interface WatchdogHeartbeat {
   readonly beat: BigInt64Array;
-  /** Index of the beat sequence, and of the last beat's `process.hrtime.bigint()`. */
-  readonly layout: { readonly seq: number; readonly time: number };
+  /**
+   * Index of the beat sequence, of the last beat's `process.hrtime.bigint()`, of the mode
+   * and of the doorbell (`Beat` of thread-protocol.ts).
+   */
+  readonly layout: {
+    readonly seq: number;
+    readonly time: number;
+    readonly mode: number;
+    readonly doorbell: number;
+  };
   readonly slowMs: number;
   readonly beatMs: number;
+  /**
+   * In idle mode (`beat[layout.mode] === idle.mode`) with the doorbell armed
+   * (`beat[layout.doorbell] === idle.armed`), the watchdog thread moves the time forward
+   * only every `idle.lookMs`: a callback would have rung it.
+   */
+  readonly idle: { readonly mode: bigint; readonly armed: bigint; readonly lookMs: number };
 }
 
 /**
@@ -301,9 +318,10 @@ class WatchdogImpl implements Watchdog {
   get heartbeat(): WatchdogHeartbeat {
     return {
       beat: this.#heartbeat.shared,
-      layout: { seq: Beat.SEQ, time: Beat.TIME },
+      layout: { seq: Beat.SEQ, time: Beat.TIME, mode: Beat.MODE, doorbell: Beat.DOORBELL },
       slowMs: this.#options.slowMs,
       beatMs: beatIntervalMs(this.#options.slowMs),
+      idle: { mode: IDLE, armed: ARMED, lookMs: DOORBELL_LOOK_MS },
     };
   }
 
@@ -362,8 +380,9 @@ class WatchdogImpl implements Watchdog {
         (message) => this.#onWorkerMessage(message),
         (error) => this.#fallBack(`the watchdog thread failed (${describe(error)})`),
       );
-      // Idle mode while the thread watches; its resume and pause messages.
-      this.#heartbeat.watchedBy(this.#worker, pauses);
+      // Idle mode while the thread watches (its doorbell wakes the thread); its resume and
+      // pause messages.
+      this.#heartbeat.watchedBy(this.#worker, pauses, this.#control);
       this.#pauses = pauses;
       pauses.onPause((pause) => this.#onHostPause(pause));
       // The thread counts the stalls it detects: a native call that sees the count move names its line.

@@ -29,7 +29,11 @@
  * began.
  * Between looks the thread blocks in `Atomics.wait` (its own loop has nothing to do: no
  * capture is pending): an idle process costs one wake of this thread per look, and
- * nothing on the main thread.
+ * nothing on the main thread. While the main thread's doorbell is armed (`Beat.DOORBELL`,
+ * `doorbell.ts`) the first callback its loop runs wakes this thread at once, so it looks
+ * only every `DOORBELL_LOOK_MS` otherwise (for host pauses, and for JavaScript run without
+ * a callback, which rings nothing) and when rung: a block that begins in idle mode is
+ * still seen as it begins.
  *
  * **Host pauses.** On every wake it measures how late it woke. A wake late by at
  * `max(20 ms, slowMs / 2)` or more while the main thread did not run either (its CPU time
@@ -50,8 +54,10 @@ import type { CpuReading } from "./proc-state.js";
 import { LoopWait, ThreadProbe, cpuReading } from "./proc-state.js";
 import type { WatchdogThreadData, WatchdogThreadMessage } from "./thread-protocol.js";
 import {
+  ARMED,
   Beat,
   CAPTURES_PER_STALL,
+  DOORBELL_LOOK_MS,
   Control,
   DISCONNECTED,
   IDLE,
@@ -74,9 +80,10 @@ const LEARN_EVERY = 16;
  * is seen before it is `slowMs` old (so its first capture still comes at the threshold),
  * with a margin of 5 % (at least 2 ms) for a late wake (so that `Beat.TIME`, moved forward
  * at each look, does not read as a stalled loop to the inspector's server), at most every
- * 100 ms. Each look is a wake of this thread and a read of `/proc`, the whole cost of an
- * idle process: 0.1 to 0.15 ms of CPU on a small virtual machine, so 1 to 1.6 ms a second
- * at the default threshold (95 ms).
+ * 100 ms. While the main thread's doorbell is armed it looks only every
+ * `DOORBELL_LOOK_MS` (250 ms) instead. Each look is a wake of this thread and a read of
+ * `/proc`, the whole cost of an idle process: 0.25 to 0.4 ms of CPU on a small virtual
+ * machine, so about 1.5 ms a second at four looks a second, 3 to 4 at ten.
  */
 export function idlePollMs(slowMs: number): number {
   return Math.max(1, Math.min(MAX_IDLE_POLL_MS, slowMs - Math.max(2, Math.round(slowMs / 20))));
@@ -288,11 +295,25 @@ class WatchdogThread {
       // heartbeat's beat that ends idle mode already knows the loop was idle till now.
       if (wake !== undefined) this.#checkLateness(wake);
       if (!idle) return;
-      const due = process.hrtime.bigint() + BigInt(this.#idlePollMs) * NS_PER_MS;
-      const result = Atomics.wait(this.#control, Control.STOP, WATCHING, this.#idlePollMs);
-      if (result !== "timed-out" || this.#stopRequested()) return;
-      wake = this.#woke(due);
+      const waitMs = this.#idleLookMs();
+      const due = process.hrtime.bigint() + BigInt(waitMs) * NS_PER_MS;
+      const result = Atomics.wait(this.#control, Control.STOP, WATCHING, waitMs);
+      if (this.#stopRequested()) return;
+      if (result === "timed-out") {
+        wake = this.#woke(due);
+      } else {
+        // The doorbell rang: the main thread runs a callback. Look now.
+        wake = undefined;
+        this.#readMainCpu(process.hrtime.bigint());
+      }
     }
+  }
+
+  /** Until the next look at the idle main thread: rarely while its doorbell is armed. */
+  #idleLookMs(): number {
+    return Atomics.load(this.#beat, Beat.DOORBELL) === ARMED
+      ? Math.max(this.#idlePollMs, DOORBELL_LOOK_MS)
+      : this.#idlePollMs;
   }
 
   /**

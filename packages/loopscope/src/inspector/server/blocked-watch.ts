@@ -37,7 +37,15 @@ export class BlockedWatch {
     const last = Atomics.load(heartbeat.beat, heartbeat.layout.time);
     const ageMs = Number(process.hrtime.bigint() - last) / 1e6;
     // A healthy loop's last beat is up to a beat interval old, and timers run a little late.
-    if (ageMs < Math.max(heartbeat.slowMs, heartbeat.beatMs * 2)) return undefined;
+    // In idle mode with the doorbell armed, the watchdog thread moves the time forward only
+    // at its rare looks (a callback would have rung it).
+    const { idle } = heartbeat;
+    const idleWithDoorbell =
+      Atomics.load(heartbeat.beat, heartbeat.layout.mode) === idle.mode &&
+      Atomics.load(heartbeat.beat, heartbeat.layout.doorbell) === idle.armed;
+    const healthyMs =
+      Math.max(heartbeat.slowMs, heartbeat.beatMs * 2) + (idleWithDoorbell ? idle.lookMs : 0);
+    if (ageMs < healthyMs) return undefined;
     const capture = this.#capture?.seq === seq ? this.#capture : undefined;
     const blocked: { -readonly [K in keyof BlockedNow]: BlockedNow[K] } = {
       since: Math.round(Date.now() - ageMs),
