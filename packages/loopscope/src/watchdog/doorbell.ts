@@ -1,7 +1,8 @@
 /**
  * The main thread's doorbell for the watchdog thread in idle mode. Armed, it is an async
  * hook's `before`: the first callback the loop runs (a timer, I/O, an immediate, a message,
- * a promise reaction) rings it before it runs, and it marks `Beat.DOORBELL` rung, wakes the
+ * a promise reaction) rings it before it runs, and it marks `Beat.DOORBELL` rung (and when, in
+ * `Beat.RUNG_AT`), wakes the
  * watchdog thread (`Atomics.notify` on `Control.STOP`, the address that thread sleeps on)
  * and disarms itself. So the watchdog thread need not look at an idle main thread's `/proc`
  * state every `idlePollMs` to see a block begin: it looks when rung, and otherwise rarely
@@ -81,6 +82,7 @@ export class Doorbell {
       if (!this.#armed || loopIdleMs() === this.#idleAtArm) return;
       this.#armed = false;
       this.#hook.disable();
+      Atomics.store(this.#beat, Beat.RUNG_AT, process.hrtime.bigint());
       Atomics.store(this.#beat, Beat.DOORBELL, RUNG);
       Atomics.notify(this.#control, Control.STOP);
     } catch {

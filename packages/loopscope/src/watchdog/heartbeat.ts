@@ -44,6 +44,47 @@ const IDLE_AFTER_BEATS = 4;
 /** A beat's gap counts as idle when the loop was busy for at most this share of it. */
 const IDLE_BUSY_SHARE = 0.05;
 
+/**
+ * Judges the resume beats of idle mode (each ends a wait the main thread was seen to leave)
+ * as one stretch of time: a loop busy for at most 5 % of the window stays in idle mode. A
+ * beat alone would judge a callback by the gap since the beat before, which can be a few
+ * milliseconds when callbacks come close together: each would end idle mode, the interval
+ * would start, and four idle beats later idle mode would begin again, on and on. The
+ * window is at least as long as the beats that lead into idle mode, so a loop that keeps
+ * running callbacks still leaves it as soon as they add up.
+ */
+export class ResumeWindow {
+  readonly #minWindowNs: bigint;
+  /** Where the window began (the beat before its first resume), or `undefined`: none open. */
+  #start: bigint | undefined;
+  #busyMs = 0;
+
+  constructor(minWindowMs: number) {
+    this.#minWindowNs = BigInt(Math.round(minWindowMs * 1e6));
+  }
+
+  /**
+   * A resume beat at `now`, the beat before it at `previous`, the loop busy for `busyMs`
+   * between them: whether the loop was idle over the window (at most 5 % busy).
+   */
+  judge(previous: bigint, now: bigint, busyMs: number): boolean {
+    if (this.#start === undefined || now - this.#start > this.#minWindowNs) {
+      this.#start = previous;
+      this.#busyMs = 0;
+    }
+    this.#busyMs += Math.max(0, busyMs);
+    const spanNs = now - this.#start;
+    const windowMs = Number(spanNs > this.#minWindowNs ? spanNs : this.#minWindowNs) / 1e6;
+    return this.#busyMs <= windowMs * IDLE_BUSY_SHARE;
+  }
+
+  /** Forget the window: idle mode begins afresh. */
+  reset(): void {
+    this.#start = undefined;
+    this.#busyMs = 0;
+  }
+}
+
 /** Where every running heartbeat records the loop's delay (see {@link recordLoopDelay}). */
 const delayHistograms = new Set<RecordableHistogram>();
 
@@ -124,6 +165,8 @@ export class Heartbeat {
   #pauses: PauseLog | undefined;
   /** Rings the watchdog thread when the loop runs a callback in idle mode. */
   #doorbell: Doorbell | undefined;
+  /** Judges whether idle mode goes on over the resume beats of the last few intervals. */
+  readonly #resumeWindow: ResumeWindow;
 
   /**
    * @param onTick - called after each beat of the interval (not in idle mode): for work that
@@ -140,6 +183,7 @@ export class Heartbeat {
     this.#intervalMs = intervalMs;
     this.#onStall = onStall;
     this.#onTick = onTick;
+    this.#resumeWindow = new ResumeWindow(intervalMs * IDLE_AFTER_BEATS);
     this.#last = process.hrtime.bigint();
     this.#idleAtLast = loopIdleMs();
     this.#publish();
@@ -230,7 +274,8 @@ export class Heartbeat {
   /**
    * One beat: `tick` from the interval, `resume` ending idle mode, `forced` when the
    * watchdog thread reported a pause. Returns whether the loop was idle since the last
-   * (busy for at most 5 % of the time; libuv's idle time alone says).
+   * (busy for at most 5 % of the time, libuv's idle time alone says; for a resume, of its
+   * {@link ResumeWindow}).
    */
   #beat(kind: "tick" | "resume" | "forced"): boolean {
     const now = process.hrtime.bigint();
@@ -262,7 +307,10 @@ export class Heartbeat {
     if (gapNs >= this.#slowNs && heldMs >= this.#slowMs) {
       this.#onStall({ seq: stalledSeq, durationMs: heldMs, endedAt: now, cpuMs: cpuInGapMs });
     }
-    const idle = busyMs <= gapMs * IDLE_BUSY_SHARE;
+    const idle =
+      kind === "resume"
+        ? this.#resumeWindow.judge(previous, now, busyMs)
+        : busyMs <= gapMs * IDLE_BUSY_SHARE;
     if (kind === "tick") {
       this.#considerIdleMode(idle);
       this.#onTick?.();
@@ -288,6 +336,7 @@ export class Heartbeat {
     this.#timer = undefined;
     this.#idle = true;
     this.#idleBeats = 0;
+    this.#resumeWindow.reset();
     // After the beat's time and sequence: a reader that sees idle mode sees the beat it began at.
     Atomics.store(this.shared, Beat.MODE, IDLE);
     this.#doorbell?.arm();

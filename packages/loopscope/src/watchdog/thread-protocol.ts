@@ -48,7 +48,15 @@ export const Beat = {
    * main thread rarely (a callback rings it at once); otherwise every `idlePollMs`.
    */
   DOORBELL: 4,
-  LENGTH: 5,
+  /**
+   * `process.hrtime.bigint()` of the doorbell's last ring, written by the main thread just
+   * before `DOORBELL` becomes {@link RUNG}: the first callback after the wait began then, so
+   * whatever the watchdog thread finds the main thread doing began no earlier. Without it
+   * the thread could only say "since my last look", up to `DOORBELL_LOOK_MS` earlier, and
+   * would find a block that had only just begun already past the threshold.
+   */
+  RUNG_AT: 5,
+  LENGTH: 6,
 } as const;
 
 /** `Beat.MODE` while the heartbeat beats. */

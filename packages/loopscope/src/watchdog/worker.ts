@@ -63,6 +63,7 @@ import {
   IDLE,
   PAUSE_SLOTS,
   Pauses,
+  RUNG,
   WATCHING,
   captureExpression,
 } from "./thread-protocol.js";
@@ -344,8 +345,14 @@ class WatchdogThread {
         // Active. If it has been on a CPU (or waiting for one) ever since it woke, it woke
         // as long ago as the CPU it had since the last look; else, after the last look.
         // Before the first look, the beat idle mode began at says it all (TIME as it is).
+        // A ring since the last look says when the first callback began: nothing it does
+        // began earlier.
         if (idleCpu !== undefined) {
           let since = look.time;
+          if (Atomics.load(this.#beat, Beat.DOORBELL) === RUNG) {
+            const rungAt = Atomics.load(this.#beat, Beat.RUNG_AT);
+            if (rungAt > since && rungAt <= now) since = rungAt;
+          }
           if (
             state.kind === "running" &&
             look.sleeps !== undefined &&

@@ -59,9 +59,13 @@ describe("the doorbell", () => {
     await sleep(50);
     bell.arm();
     assert.equal(Atomics.load(beat, Beat.DOORBELL), ARMED);
+    const armedAt = process.hrtime.bigint();
     await sleep(20);
     assert.equal(await sleeper.woke, "ok");
     assert.equal(Atomics.load(beat, Beat.DOORBELL), RUNG);
+    // When it rang: after it was armed, and before the sleeper said it woke.
+    const rungAt = Atomics.load(beat, Beat.RUNG_AT);
+    assert.ok(rungAt > armedAt && rungAt <= process.hrtime.bigint(), `rung at ${rungAt}`);
     assert.equal(bell.armed, false);
     bell.disarm();
     assert.equal(Atomics.load(beat, Beat.DOORBELL), NO_DOORBELL);
