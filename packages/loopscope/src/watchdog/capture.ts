@@ -1,4 +1,5 @@
 import { executionAsyncId } from "node:async_hooks";
+import { performance } from "node:perf_hooks";
 import type { TaskRef } from "../protocol/index.js";
 import type { RawStack } from "../stacks/index.js";
 import { captureStack } from "../stacks/index.js";
@@ -35,6 +36,8 @@ export class CaptureSlot {
   /** The stall the captures belong to, and its captures (at most {@link CAPTURES_PER_STALL}). */
   #seq = -1n;
   #captures: Capture[] = [];
+  /** The loop's idle milliseconds at the stall's first capture. */
+  #idleAtFirst = 0;
   readonly #currentSeq: () => bigint;
   readonly #currentTask: () => TaskRef | undefined;
   readonly #symbol = Symbol.for(CAPTURE_SYMBOL_KEY);
@@ -60,9 +63,17 @@ export class CaptureSlot {
       try {
         // A capture serviced after the loop turned would blame whatever runs next.
         if (seq !== this.#currentSeq()) return;
+        // In idle mode the sequence moves only when the heartbeat's resume beat runs, which
+        // can come a few callbacks after the stall ended; a loop that has waited for I/O
+        // since the first capture has turned, and the capture would blame a later callback
+        // (and make one long callback look like many).
+        const idleMs = performance.eventLoopUtilization().idle;
         if (this.#seq !== seq) {
           this.#seq = seq;
           this.#captures = [];
+          this.#idleAtFirst = idleMs;
+        } else if (idleMs !== this.#idleAtFirst) {
+          return;
         }
         if (this.#captures.length >= CAPTURES_PER_STALL) return;
         const stack = captureStack(record, CAPTURE_FRAMES);

@@ -42,6 +42,8 @@ export interface StallFacts {
 const PAUSED_SHARE = 0.5;
 /** A stall is garbage collection's when it collected for this share of the held time, or more. */
 const GC_SHARE = 0.5;
+/** Captures of one callback in a stall that make it a long one (see {@link longCallback}). */
+const LONG_CALLBACK_CAPTURES = 3;
 /** Functions named for a `many-callbacks` stall. */
 const MAX_FUNCTIONS = 5;
 
@@ -111,10 +113,10 @@ export function classifyStall(facts: StallFacts): BlockReport {
   // A capture in Node's own code only (between two callbacks, or in Node's own callback
   // such as a GC observer's) is no callback of the application's.
   const inApplication = facts.captures.filter((capture) => capture.stack.some(isApplicationFrame));
-  const callbacks = new Set(
-    (inApplication.length > 0 ? inApplication : facts.captures).map((capture) => capture.asyncId),
-  ).size;
-  if (callbacks >= 2) {
+  const considered = inApplication.length > 0 ? inApplication : facts.captures;
+  const callbacks = new Set(considered.map((capture) => capture.asyncId)).size;
+  const long = longCallback(considered);
+  if (callbacks >= 2 && long === undefined) {
     const functions = seenMost(facts.captures);
     const top = functions[0];
     return {
@@ -141,11 +143,34 @@ export function classifyStall(facts: StallFacts): BlockReport {
           : `stack not captured: ${facts.noCaptureReason}`,
     };
   }
-  const report = describeCapture(durationMs, first);
+  const blamed = long ?? first;
+  const report = describeCapture(durationMs, blamed);
   let cause: StallCause = "javascript";
-  if (answeredWhenReleased(first)) cause = "native-call";
+  if (answeredWhenReleased(blamed)) cause = "native-call";
   else if (report.stack.length === 0) cause = "unknown";
-  return { ...report, cause, evidence: { ...base, callbacks: 1 } };
+  return { ...report, cause, evidence: { ...base, callbacks } };
+}
+
+/**
+ * The first capture of the callback that held the loop for most of a stall seen in several,
+ * if one did: it was captured {@link LONG_CALLBACK_CAPTURES} times or more (captures come a
+ * beat interval apart, so it ran for two of them at least) and in half the captures or more.
+ * Another callback's capture is then one that ran just after it, before the heartbeat saw
+ * the loop turn (in idle mode the beat that ends a stall can come a few callbacks later).
+ */
+function longCallback(captures: readonly StallCapture[]): StallCapture | undefined {
+  const byCallback = new Map<number, StallCapture[]>();
+  for (const capture of captures) {
+    const group = byCallback.get(capture.asyncId);
+    if (group === undefined) byCallback.set(capture.asyncId, [capture]);
+    else group.push(capture);
+  }
+  for (const group of byCallback.values()) {
+    if (group.length >= LONG_CALLBACK_CAPTURES && group.length * 2 >= captures.length) {
+      return group[0];
+    }
+  }
+  return undefined;
 }
 
 /** The report of a time the whole process was not running (an idle process's pause, or most of a stall). */

@@ -35,6 +35,18 @@ describe("the cause of a stall", () => {
     assert.equal(report.evidence.cpuMs, 298);
   });
 
+  it("blames the one long callback when another was captured only as it ended", () => {
+    // In idle mode the beat that ends a stall can come a few callbacks after it: a capture
+    // asked for while the long one ran may run in the next.
+    const spin = app("spin", 12);
+    const next = app("next", 40);
+    const captures = [prompt(9, spin), prompt(9, spin), prompt(9, spin), prompt(10, next)];
+    const report = classifyStall(facts({ captures }));
+    assert.equal(report.cause, "javascript");
+    assert.deepEqual(report.stack, [spin]);
+    assert.equal(report.evidence.callbacks, 2);
+  });
+
   it("counts the callbacks of a turn of many short ones and blames none of them as the block", () => {
     const tick = app("tick", 30);
     const other = app("other", 44);
