@@ -1,8 +1,8 @@
 import { executionAsyncId } from "node:async_hooks";
-import { performance } from "node:perf_hooks";
 import type { TaskRef } from "../protocol/index.js";
 import type { RawStack } from "../stacks/index.js";
 import { captureStack } from "../stacks/index.js";
+import { loopIdleMs } from "./loop-idle.js";
 import { CAPTURES_PER_STALL, CAPTURE_SYMBOL_KEY } from "./thread-protocol.js";
 
 /** Frames kept: deep enough to reach application code under Node's internal frames. */
@@ -67,7 +67,7 @@ export class CaptureSlot {
         // can come a few callbacks after the stall ended; a loop that has waited for I/O
         // since the first capture has turned, and the capture would blame a later callback
         // (and make one long callback look like many).
-        const idleMs = performance.eventLoopUtilization().idle;
+        const idleMs = loopIdleMs();
         if (this.#seq !== seq) {
           this.#seq = seq;
           this.#captures = [];

@@ -1,10 +1,9 @@
 /**
  * The main thread's doorbell for the watchdog thread in idle mode. Armed, it is an async
  * hook's `before`: the first callback the loop runs (a timer, I/O, an immediate, a message,
- * a promise reaction) rings it before it runs, and it marks `Beat.DOORBELL` rung (and when, in
- * `Beat.RUNG_AT`), wakes the
- * watchdog thread (`Atomics.notify` on `Control.STOP`, the address that thread sleeps on)
- * and disarms itself. So the watchdog thread need not look at an idle main thread's `/proc`
+ * a promise reaction) rings it before it runs: it marks `Beat.DOORBELL` rung (and when, in
+ * `Beat.RUNG_AT`), wakes the watchdog thread (`Atomics.notify` on `Control.STOP`, the
+ * address that thread sleeps on) and disarms itself. So the watchdog thread need not look at an idle main thread's `/proc`
  * state every `idlePollMs` to see a block begin: it looks when rung, and otherwise rarely
  * (for host pauses, and for what runs without a callback: an addon calling into JavaScript
  * from a thread of its own). Each look is a wake of that thread, the whole cost of an idle
@@ -18,7 +17,7 @@
  */
 import type { AsyncHook } from "node:async_hooks";
 import { createHook } from "node:async_hooks";
-import { performance } from "node:perf_hooks";
+import { loopIdleMs } from "./loop-idle.js";
 import { ARMED, Beat, Control, NO_DOORBELL, RUNG } from "./thread-protocol.js";
 
 export class Doorbell {
@@ -89,8 +88,4 @@ export class Doorbell {
       // Unrung: the watchdog thread's next look finds the main thread active anyway.
     }
   }
-}
-
-function loopIdleMs(): number {
-  return performance.eventLoopUtilization().idle;
 }

@@ -1,7 +1,7 @@
 import type { RecordableHistogram } from "node:perf_hooks";
-import { performance } from "node:perf_hooks";
 import type { Worker } from "node:worker_threads";
 import { Doorbell } from "./doorbell.js";
+import { loopIdleMs } from "./loop-idle.js";
 import type { PauseLog } from "./pauses.js";
 import {
   BEATING,
@@ -365,12 +365,4 @@ export class Heartbeat {
     Atomics.store(this.shared, Beat.TIME, this.#last);
     Atomics.store(this.shared, Beat.SEQ, this.#seq);
   }
-}
-
-/**
- * Milliseconds the loop has spent idle (waiting in the poll phase) since it started; 0
- * before it starts, when start-up code is running.
- */
-function loopIdleMs(): number {
-  return performance.eventLoopUtilization().idle;
 }
