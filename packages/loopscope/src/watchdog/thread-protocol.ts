@@ -72,12 +72,27 @@ export const ARMED = 1n;
 export const RUNG = 2n;
 
 /**
- * How often the watchdog thread looks at an idle main thread while the doorbell is armed:
- * often enough that a pause of the process (SIGSTOP) of 300 ms is seen, and what runs
- * without ringing it (an addon calling into JavaScript from a thread of its own) is found
- * at most this much later than at the threshold.
+ * How often the watchdog thread wakes while the idle main thread's doorbell is armed, to
+ * see whether the whole process was paused (a wake this late): often enough that a 600 ms
+ * SIGSTOP is told as 320 ms at least, and any pause longer than this and the pause threshold
+ * is seen.
  */
-export const DOORBELL_LOOK_MS = 250;
+export const DOORBELL_WAKE_MS = 280;
+
+/**
+ * One wake in this many (and any late one) while the doorbell is armed is a look at the
+ * main thread's `/proc` state. The read is most of a wake's cost after the wake itself;
+ * what it is for, JavaScript run without a callback (a V8 task, such as a
+ * `FinalizationRegistry` callback), rings nothing and is rare.
+ */
+export const DOORBELL_WAKES_PER_LOOK = 2;
+
+/**
+ * How often the watchdog thread looks at an idle main thread while the doorbell is armed
+ * (and moves `Beat.TIME` forward): what runs without ringing it is found at most this much
+ * later than at the threshold.
+ */
+export const DOORBELL_LOOK_MS = DOORBELL_WAKE_MS * DOORBELL_WAKES_PER_LOOK;
 
 /** Pauses the ring keeps. */
 export const PAUSE_SLOTS = 16;

@@ -30,10 +30,11 @@
  * Between looks the thread blocks in `Atomics.wait` (its own loop has nothing to do: no
  * capture is pending): an idle process costs one wake of this thread per look, and
  * nothing on the main thread. While the main thread's doorbell is armed (`Beat.DOORBELL`,
- * `doorbell.ts`) the first callback its loop runs wakes this thread at once, so it looks
- * only every `DOORBELL_LOOK_MS` otherwise (for host pauses, and for JavaScript run without
- * a callback, which rings nothing) and when rung: a block that begins in idle mode is
- * still seen as it begins.
+ * `doorbell.ts`) the first callback its loop runs wakes this thread at once, so otherwise
+ * it only wakes every `DOORBELL_WAKE_MS` (for host pauses) and looks at every
+ * `DOORBELL_WAKES_PER_LOOK`th wake (for JavaScript run without a callback, which rings
+ * nothing), and at once when rung: a block that begins in idle mode is still seen as it
+ * begins.
  *
  * **Host pauses.** On every wake it measures how late it woke. A wake late by at
  * `max(20 ms, slowMs / 2)` or more while the main thread did not run either (its CPU time
@@ -57,7 +58,8 @@ import {
   ARMED,
   Beat,
   CAPTURES_PER_STALL,
-  DOORBELL_LOOK_MS,
+  DOORBELL_WAKE_MS,
+  DOORBELL_WAKES_PER_LOOK,
   Control,
   DISCONNECTED,
   IDLE,
@@ -81,10 +83,10 @@ const LEARN_EVERY = 16;
  * is seen before it is `slowMs` old (so its first capture still comes at the threshold),
  * with a margin of 5 % (at least 2 ms) for a late wake (so that `Beat.TIME`, moved forward
  * at each look, does not read as a stalled loop to the inspector's server), at most every
- * 100 ms. While the main thread's doorbell is armed it looks only every
- * `DOORBELL_LOOK_MS` (250 ms) instead. Each look is a wake of this thread and a read of
- * `/proc`, the whole cost of an idle process: 0.25 to 0.4 ms of CPU on a small virtual
- * machine, so about 1.5 ms a second at four looks a second, 3 to 4 at ten.
+ * 100 ms. While the main thread's doorbell is armed it wakes only every
+ * `DOORBELL_WAKE_MS` (280 ms) instead, and looks at every other wake. Each wake of this
+ * thread costs 0.25 to 0.4 ms of CPU on a small virtual machine, a look's read of `/proc`
+ * about 0.1 ms more: the whole cost of an idle process.
  */
 export function idlePollMs(slowMs: number): number {
   return Math.max(1, Math.min(MAX_IDLE_POLL_MS, slowMs - Math.max(2, Math.round(slowMs / 20))));
@@ -296,11 +298,9 @@ class WatchdogThread {
       // heartbeat's beat that ends idle mode already knows the loop was idle till now.
       if (wake !== undefined) this.#checkLateness(wake);
       if (!idle) return;
-      const waitMs = this.#idleLookMs();
-      const due = process.hrtime.bigint() + BigInt(waitMs) * NS_PER_MS;
-      const result = Atomics.wait(this.#control, Control.STOP, WATCHING, waitMs);
+      const due = this.#sleepUntilLook();
       if (this.#stopRequested()) return;
-      if (result === "timed-out") {
+      if (due !== undefined) {
         wake = this.#woke(due);
       } else {
         // The doorbell rang: the main thread runs a callback. Look now.
@@ -310,11 +310,31 @@ class WatchdogThread {
     }
   }
 
-  /** Until the next look at the idle main thread: rarely while its doorbell is armed. */
-  #idleLookMs(): number {
-    return Atomics.load(this.#beat, Beat.DOORBELL) === ARMED
-      ? Math.max(this.#idlePollMs, DOORBELL_LOOK_MS)
-      : this.#idlePollMs;
+  /**
+   * Sleep until the next look at the idle main thread: every `idlePollMs`, or while its
+   * doorbell is armed, at the `DOORBELL_WAKES_PER_LOOK`th wake (one every `DOORBELL_WAKE_MS`),
+   * or at one that came late (a pause: its check needs the main thread's CPU), or sooner
+   * when the doorbell rings, idle mode ends or this thread is asked to stop. Returns when
+   * the last wake was due, or `undefined` when it did not time out.
+   */
+  #sleepUntilLook(): bigint | undefined {
+    for (let wakes = 1; ; wakes++) {
+      const doorbell = Atomics.load(this.#beat, Beat.DOORBELL) === ARMED;
+      const waitMs = doorbell ? Math.max(this.#idlePollMs, DOORBELL_WAKE_MS) : this.#idlePollMs;
+      const due = process.hrtime.bigint() + BigInt(waitMs) * NS_PER_MS;
+      const result = Atomics.wait(this.#control, Control.STOP, WATCHING, waitMs);
+      if (result !== "timed-out") return undefined;
+      if (
+        !doorbell ||
+        wakes >= DOORBELL_WAKES_PER_LOOK ||
+        process.hrtime.bigint() - due >= this.#pauseNs ||
+        this.#stopRequested() ||
+        Atomics.load(this.#beat, Beat.MODE) !== IDLE ||
+        Atomics.load(this.#beat, Beat.DOORBELL) !== ARMED
+      ) {
+        return due;
+      }
+    }
   }
 
   /**
