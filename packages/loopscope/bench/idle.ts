@@ -9,9 +9,10 @@
  * rounds: the cost of a change, before and after.
  *
  * On Linux an idle process under the preload runs no timer on its main thread (the
- * heartbeat's idle mode): what it pays is the watchdog thread's looks at the main thread's
- * `/proc` state, four a second while the main thread's doorbell is armed (a callback wakes
- * the watchdog thread at once), and a beat when a timer of the program's own wakes it
+ * heartbeat's idle mode): what it pays is the watchdog thread's wakes, one every 280 ms
+ * while the main thread's doorbell is armed (a callback wakes the watchdog thread at once),
+ * its looks at the main thread's `/proc` state at every other wake, and a beat when a timer
+ * of the program's own wakes it
  * (here, when the measurement begins and ends). Each wake of a thread is dear on a virtual
  * machine (0.25 to 0.4 ms of CPU here, most of it the kernel's and the caches', not the
  * thread's own instructions) and its price moves with the machine's state: compare figures

@@ -426,8 +426,9 @@ class WatchdogThread {
   }
 
   /**
-   * A wake late by a pause, while the main thread did not run either (it had less CPU than
-   * half the lateness since the wake before), is recorded.
+   * A wake late by a pause, while the main thread did not run either (since its CPU was
+   * last read, a wake or two before, it was off a CPU for half the lateness at least), is
+   * recorded.
    */
   #checkLateness(wake: Wake): void {
     const now = this.#cpuAt;
