@@ -159,16 +159,14 @@ export function classifyStall(facts: StallFacts): BlockReport {
  * the loop turn (in idle mode the beat that ends a stall can come a few callbacks later).
  */
 function longCallback(captures: readonly StallCapture[]): StallCapture | undefined {
-  const byCallback = new Map<number, StallCapture[]>();
+  const byCallback = new Map<number, { first: StallCapture; count: number }>();
   for (const capture of captures) {
-    const group = byCallback.get(capture.asyncId);
-    if (group === undefined) byCallback.set(capture.asyncId, [capture]);
-    else group.push(capture);
+    const seen = byCallback.get(capture.asyncId);
+    if (seen === undefined) byCallback.set(capture.asyncId, { first: capture, count: 1 });
+    else seen.count++;
   }
-  for (const group of byCallback.values()) {
-    if (group.length >= LONG_CALLBACK_CAPTURES && group.length * 2 >= captures.length) {
-      return group[0];
-    }
+  for (const { first, count } of byCallback.values()) {
+    if (count >= LONG_CALLBACK_CAPTURES && count * 2 >= captures.length) return first;
   }
   return undefined;
 }
