@@ -40,6 +40,13 @@ export interface StallFacts {
 
 /** A stall is a host pause when the process was not running for this share of it, or more. */
 const PAUSED_SHARE = 0.5;
+/**
+ * A stall with a pause in it is the pause's too when, for the rest of it, the main thread was
+ * on a CPU for less than this share and no capture found the application's code: it waited
+ * in its loop around the pause (libuv forgets the idle time of a wait that the stop
+ * interrupted, so the loop reads as held since the watchdog thread last looked at it).
+ */
+const WAITED_CPU_SHARE = 0.2;
 /** A stall is garbage collection's when it collected for this share of the held time, or more. */
 const GC_SHARE = 0.5;
 /** Captures of one callback in a stall that make it a long one (see {@link longCallback}). */
@@ -51,7 +58,8 @@ const round1 = (ms: number): number => Math.round(ms * 10) / 10;
 
 /**
  * The cause of a stall and the report to make of it, from the evidence, in this order:
- * the process not running for most of it (`host-paused`: no line is blamed); garbage
+ * the process not running for most of it, or for some of it while the main thread ran no
+ * code of the application's for the rest (`host-paused`: no line is blamed); garbage
  * collection for most of the rest (`gc`); a native call seen returning after the stall
  * was detected (`native-call`, at the exact line); captures in two or more callbacks
  * (`many-callbacks`: none of them is blamed as if it held the loop); a capture the thread
@@ -72,6 +80,15 @@ export function classifyStall(facts: StallFacts): BlockReport {
 
   if (pausedMs > 0 && pausedMs >= PAUSED_SHARE * facts.heldMs) {
     return hostPaused(round1(facts.heldMs), base);
+  }
+  if (pausedMs > 0 && waitedAroundPause(facts, facts.heldMs - pausedMs)) {
+    return {
+      ...hostPaused(round1(facts.heldMs), base),
+      note:
+        `the whole process was not running for ${Math.round(pausedMs)} ms of it, and for the rest the ` +
+        `main thread ran ${Math.round(facts.cpuMs ?? 0)} ms of CPU and no code of the application's: ` +
+        "it waited, so no line of code is to blame",
+    };
   }
   const durationMs = round1(facts.heldMs - pausedMs);
   const first = facts.captures[0];
@@ -149,6 +166,20 @@ export function classifyStall(facts: StallFacts): BlockReport {
   if (answeredWhenReleased(blamed)) cause = "native-call";
   else if (report.stack.length === 0) cause = "unknown";
   return { ...report, cause, evidence: { ...base, callbacks } };
+}
+
+/**
+ * Whether the main thread waited through the `runningMs` of a stall the process was running:
+ * it was on a CPU for under {@link WAITED_CPU_SHARE} of them, no native call was seen, and
+ * no capture found a frame of the application's.
+ */
+function waitedAroundPause(facts: StallFacts, runningMs: number): boolean {
+  return (
+    facts.cpuMs !== undefined &&
+    facts.cpuMs < WAITED_CPU_SHARE * runningMs &&
+    facts.nativeCall === undefined &&
+    !facts.captures.some((capture) => capture.stack.some(isApplicationFrame))
+  );
 }
 
 /**

@@ -136,6 +136,36 @@ describe("the cause of a stall", () => {
     );
   });
 
+  it("reports a pause as the stall when the main thread ran no code of the application's around it", () => {
+    // An idle process stopped: the stop interrupts the loop's wait, libuv forgets its idle
+    // time, and the loop reads as held since the watchdog thread last looked at it.
+    const between: Frame = {
+      fn: "restoreActiveHooks",
+      file: "node:internal/async_hooks",
+      line: 308,
+      col: 28,
+      internal: true,
+    };
+    const waited = facts({
+      heldMs: 887,
+      pausedMs: 322,
+      cpuMs: 2.9,
+      captures: [prompt(7, between), prompt(8, between)],
+    });
+    const report = classifyStall(waited);
+    assert.equal(report.cause, "host-paused");
+    assert.deepEqual(report.stack, []);
+    assert.equal(report.evidence.pausedMs, 322);
+    assert.match(report.note ?? "", /not running for 322 ms of it.*ran 3 ms of CPU/);
+
+    // The same stall with the application's code captured, or the thread busy, is the code's.
+    const inApplication = classifyStall({ ...waited, captures: [prompt(7, app("spin", 3))] });
+    assert.equal(inApplication.cause, "javascript");
+    assert.equal(inApplication.durationMs, 565);
+    const busy = classifyStall({ ...waited, cpuMs: 500 });
+    assert.notEqual(busy.cause, "host-paused");
+  });
+
   it("says unknown when nothing was captured", () => {
     const report = classifyStall(facts({ noCaptureReason: "the inspector is open" }));
     assert.equal(report.cause, "unknown");
