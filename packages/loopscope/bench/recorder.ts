@@ -1,7 +1,7 @@
 /**
  * The flight recorder's cost. Prints one JSON object:
  * - spawn: `spawn` + finish of a one-await task with the recorder off, on (its default: every
- *   task up to 2,000 a second, then 1 in 32) and on recording every task, in alternating
+ *   task up to 2,000 a second, then 1 in 256) and on recording every task, in alternating
  *   rounds of the same run (ns per task, best round of each, and the ratios to off);
  *   `perEntryNs` is what recording every task adds, over the two entries a task records;
  * - ring: one entry pushed straight into the ring (`recordTaskStart` with the clock already
