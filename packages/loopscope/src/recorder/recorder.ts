@@ -26,9 +26,7 @@ export interface RecorderOptions {
   /**
    * Which tasks are recorded: every one up to `perSecond` (bursts of `burst`), then one in
    * `oneIn` (1: every task, at about 110 ns a task). Default 2,000 a second, bursts of
-   * 1,000, then 1 in 256: each recorded task keeps its name's string alive until the ring
-   * turns over, long enough for V8 to promote it, and those dead promoted strings cost the
-   * GC's helper threads (at 1 in 32 on Mayhem, 1.5 % more of the process's CPU).
+   * 1,000, then 1 in 256 (why not more: the README's "Cheap").
    */
   readonly taskSampling?: Partial<TaskSampling>;
 }

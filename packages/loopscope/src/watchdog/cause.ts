@@ -82,13 +82,13 @@ export function classifyStall(facts: StallFacts): BlockReport {
     return hostPaused(round1(facts.heldMs), base);
   }
   if (pausedMs > 0 && waitedAroundPause(facts, facts.heldMs - pausedMs)) {
-    return {
-      ...hostPaused(round1(facts.heldMs), base),
-      note:
-        `the whole process was not running for ${Math.round(pausedMs)} ms of it, and for the rest the ` +
+    return hostPaused(
+      round1(facts.heldMs),
+      base,
+      `the whole process was not running for ${Math.round(pausedMs)} ms of it, and for the rest the ` +
         `main thread ran ${Math.round(facts.cpuMs ?? 0)} ms of CPU and no code of the application's: ` +
         "it waited, so no line of code is to blame",
-    };
+    );
   }
   const durationMs = round1(facts.heldMs - pausedMs);
   const first = facts.captures[0];
@@ -202,16 +202,25 @@ function longCallback(captures: readonly StallCapture[]): StallCapture | undefin
   return undefined;
 }
 
-/** The report of a time the whole process was not running (an idle process's pause, or most of a stall). */
-export function hostPaused(durationMs: number, evidence: StallEvidence): BlockReport {
+const HOST_PAUSED_NOTE =
+  "the whole process was not running (stopped, throttled, or the host took the CPU): " +
+  "every thread was late by as much, so no line of code is to blame";
+
+/**
+ * The report of a time the whole process was not running (an idle process's pause, or most
+ * of a stall); `note` says why when the pause was not most of it.
+ */
+export function hostPaused(
+  durationMs: number,
+  evidence: StallEvidence,
+  note = HOST_PAUSED_NOTE,
+): BlockReport {
   return {
     durationMs,
     cause: "host-paused",
     evidence: { ...evidence, pausedMs: evidence.pausedMs ?? durationMs },
     stack: [],
-    note:
-      "the whole process was not running (stopped, throttled, or the host took the CPU): " +
-      "every thread was late by as much, so no line of code is to blame",
+    note,
   };
 }
 
