@@ -37,11 +37,12 @@ const awaitSkipped = (): number => snapshotTasks().sampling?.awaitSkipped ?? 0;
 
 /**
  * Runs `scenario` (which spawns a task named `name` and lets it reach its await) and returns
- * that task. Debug mode samples await captures when a burst drains its budget, and the dump
- * counts what it skipped; a burst of the process's own (tsx's, under load) can land inside a
- * test. So when this task has no await and the dump counted a skipped capture meanwhile, the
- * scenario runs again, once the budget has refilled. A missing await that nothing counted
- * as skipped is returned as it is, and fails the test.
+ * that task. Debug mode samples await and creation captures when a burst drains its budget,
+ * and the dump counts what it skipped; a burst of the process's own (tsx's, under load) can
+ * land inside a test. So when this task has no await, or awaits a promise whose creation was
+ * not captured ("unknown"), and the dump counted a skipped capture meanwhile, the scenario
+ * runs again, once the budget has refilled. A missing await or creation line that nothing
+ * counted as skipped is returned as it is, and fails the test.
  */
 async function waitingTask(
   name: string,
@@ -52,7 +53,8 @@ async function waitingTask(
     const taskName = attempt === 1 ? name : `${name} (attempt ${attempt})`;
     await scenario(taskName);
     const task = taskNamed(taskName);
-    if (task.awaiting !== undefined || awaitSkipped() === skippedBefore || attempt === 3) {
+    const described = task.awaiting !== undefined && task.awaiting.kind !== "unknown";
+    if (described || awaitSkipped() === skippedBefore || attempt === 3) {
       return task;
     }
     await sleep(110);
