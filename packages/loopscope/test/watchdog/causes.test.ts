@@ -120,8 +120,13 @@ describe("the cause of a stall, in a process under the preload", () => {
   }
 
   it("gc: a forced full collection of a large heap, with its milliseconds", async () => {
-    const run = await runScenario("gc", { nodeArgs: ["--expose-gc"], slowMs: 50 });
-    const gc = run.blocks.filter((block) => block.cause === "gc");
+    // The threshold well under the collection's time (see the fixture's buildHeap), so a
+    // quick collection on a fast Node still counts as a stall.
+    const run = await runScenario("gc", { nodeArgs: ["--expose-gc"], slowMs: 30 });
+    // Building the heap may stall too (JavaScript, or GC while it allocates); the stall
+    // under test is the forced collection after it.
+    const building = new Set(blocksAt(run.blocks, "build"));
+    const gc = run.blocks.filter((block) => block.cause === "gc" && !building.has(block));
     assert.equal(gc.length >= 1, true, JSON.stringify(run.blocks));
     assert.ok((gc[0]!.evidence.gcMs ?? 0) >= gc[0]!.durationMs / 2, JSON.stringify(gc[0]));
     assert.match(run.stderr, /by garbage collection \(\d+ ms collecting\)/);
