@@ -63,7 +63,8 @@ describe("the flight recorder in a process", () => {
     const { stats, window } = report;
     assert.ok(stats.entries <= stats.maxEntries, `${stats.entries} > ${stats.maxEntries}`);
     assert.ok(stats.bytes <= stats.maxBytes, `${stats.bytes} > ${stats.maxBytes}`);
-    // Under load it records 2,000 tasks a second, then one in 256 (two entries each): still more than it holds.
+    // Under load it records 2,000 tasks a second, then one in 256 (two entries each):
+    // still more than it holds.
     assert.ok(stats.dropped > 0);
     assert.ok((window.taskSampling?.skipped ?? 0) > 0);
     assert.ok((window.startsLastSecond?.count ?? 0) > (window.startsLastSecond?.seen ?? 0));
